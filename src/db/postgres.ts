@@ -1,0 +1,67 @@
+/**
+ * postgres.js behind the Db interface. Statements are sent as named prepared statements (cached per connection),
+ * int8 comes back as a JS number (epoch milliseconds and ids stay far below 2^53).
+ */
+import postgres from 'postgres';
+import type { SQL } from 'drizzle-orm';
+import { PgDialect } from 'drizzle-orm/pg-core';
+import type { Db, Row } from './database.ts';
+
+const dialect = new PgDialect();
+
+export interface PostgresOptions {
+  maxConnections?: number;
+  connectTimeoutSec?: number;
+}
+
+type Client = postgres.Sql | postgres.TransactionSql;
+
+export function openPostgres(url: string, opts: PostgresOptions = {}): Db {
+  const client = postgres(url, {
+    max: opts.maxConnections ?? 10,
+    connect_timeout: opts.connectTimeoutSec ?? 5,
+    idle_timeout: 60,
+    onnotice: () => {},
+    types: {
+      bigint: { to: 20, from: [20], serialize: (v: number) => String(v), parse: (v: string) => Number(v) },
+    },
+  });
+  return new PgDb(client, client);
+}
+
+class PgDb implements Db {
+  readonly dialect = 'postgres' as const;
+  constructor(
+    private readonly root: postgres.Sql,
+    private readonly client: Client,
+    private readonly inTx = false,
+  ) {}
+
+  async all<T = Row>(query: SQL): Promise<T[]> {
+    const q = dialect.sqlToQuery(query);
+    const rows = await this.client.unsafe(q.sql, q.params as postgres.ParameterOrJSON<never>[], { prepare: true });
+    return rows as unknown as T[];
+  }
+
+  async run(query: SQL): Promise<number> {
+    const q = dialect.sqlToQuery(query);
+    const res = await this.client.unsafe(q.sql, q.params as postgres.ParameterOrJSON<never>[], { prepare: true });
+    return res.count;
+  }
+
+  async tx<T>(fn: (tx: Db) => Promise<T>): Promise<T> {
+    if (this.inTx) {
+      const t = this.client as postgres.TransactionSql;
+      return (await t.savepoint((sp) => fn(new PgDb(this.root, sp, true)))) as T;
+    }
+    return (await this.root.begin((t) => fn(new PgDb(this.root, t, true)))) as T;
+  }
+
+  async ping(): Promise<void> {
+    await this.root`select 1`;
+  }
+
+  async close(): Promise<void> {
+    await this.root.end({ timeout: 5 });
+  }
+}

@@ -1,0 +1,142 @@
+/** Postgres schema: the twin of ./sqlite.ts (same tables, columns and indexes; epoch-ms times are bigint). */
+import { sql } from 'drizzle-orm';
+import { bigint, bigserial, index, integer, pgTable, primaryKey, text, uniqueIndex } from 'drizzle-orm/pg-core';
+
+/** Epoch milliseconds and task ids do not fit int4. */
+const ms = (name: string) => bigint(name, { mode: 'number' });
+const id8 = ms;
+
+export const checks = pgTable(
+  'checks',
+  {
+    id: text('id').primaryKey(),
+    generation: integer('generation').notNull().default(1),
+    state: text('state').notNull(),
+    error: text('error'),
+    eventType: text('event_type').notNull(),
+    host: text('host').notNull(),
+    projectPath: text('project_path').notNull(),
+    commitSha: text('commit_sha').notNull(),
+    refName: text('ref_name').notNull(),
+    jobName: text('job_name'),
+    context: text('context').notNull(),
+    createdAt: ms('created_at').notNull(),
+    updatedAt: ms('updated_at').notNull(),
+    finishedAt: ms('finished_at'),
+    verdict: text('verdict'),
+  },
+  (t) => [index('checks_created_idx').on(t.createdAt), index('checks_project_idx').on(t.projectPath, t.createdAt)],
+);
+
+export const deliveries = pgTable('deliveries', {
+  key: text('key').primaryKey(),
+  checkId: text('check_id'),
+  eventType: text('event_type').notNull(),
+  outcome: text('outcome').notNull(),
+  receivedAt: ms('received_at').notNull(),
+});
+
+export const tasks = pgTable(
+  'tasks',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    checkId: text('check_id').notNull(),
+    generation: integer('generation').notNull(),
+    name: text('name').notNull(),
+    kind: text('kind').notNull(),
+    handler: text('handler').notNull(),
+    payload: text('payload').notNull(),
+    state: text('state').notNull(),
+    pendingParents: integer('pending_parents').notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    maxAttempts: integer('max_attempts').notNull(),
+    runAt: ms('run_at').notNull(),
+    leaseOwner: text('lease_owner'),
+    leaseUntil: ms('lease_until'),
+    timeoutMs: integer('timeout_ms').notNull(),
+    lastError: text('last_error'),
+    createdAt: ms('created_at').notNull(),
+    updatedAt: ms('updated_at').notNull(),
+    startedAt: ms('started_at'),
+    finishedAt: ms('finished_at'),
+  },
+  (t) => [
+    uniqueIndex('tasks_check_name_uq').on(t.checkId, t.generation, t.name),
+    index('tasks_ready_idx').on(t.runAt, t.id).where(sql`state = 'queued'`),
+    index('tasks_lease_idx').on(t.leaseUntil).where(sql`state = 'running'`),
+  ],
+);
+
+export const taskDeps = pgTable(
+  'task_deps',
+  {
+    parentId: id8('parent_id').notNull(),
+    childId: id8('child_id').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.parentId, t.childId] }), index('task_deps_child_idx').on(t.childId)],
+);
+
+export const taskEvents = pgTable(
+  'task_events',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    taskId: id8('task_id').notNull(),
+    attempt: integer('attempt').notNull(),
+    event: text('event').notNull(),
+    message: text('message'),
+    at: ms('at').notNull(),
+  },
+  (t) => [index('task_events_task_idx').on(t.taskId)],
+);
+
+export const scanResults = pgTable(
+  'scan_results',
+  {
+    checkId: text('check_id').notNull(),
+    generation: integer('generation').notNull(),
+    scan: text('scan').notNull(),
+    status: text('status').notNull(),
+    findingCount: integer('finding_count').notNull(),
+    report: text('report').notNull(),
+    leaks: text('leaks').notNull(),
+    summary: text('summary').notNull(),
+    createdAt: ms('created_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.checkId, t.generation, t.scan] })],
+);
+
+export const outputResults = pgTable(
+  'output_results',
+  {
+    checkId: text('check_id').notNull(),
+    generation: integer('generation').notNull(),
+    scan: text('scan').notNull(),
+    output: text('output').notNull(),
+    status: text('status').notNull(),
+    externalId: text('external_id'),
+    externalUrl: text('external_url'),
+    findings: text('findings').notNull(),
+    verdict: text('verdict'),
+    verdictAt: ms('verdict_at'),
+    refreshError: text('refresh_error'),
+    createdAt: ms('created_at').notNull(),
+    updatedAt: ms('updated_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.checkId, t.generation, t.scan, t.output] })],
+);
+
+export const notifications = pgTable(
+  'notifications',
+  {
+    checkId: text('check_id').notNull(),
+    generation: integer('generation').notNull(),
+    output: text('output').notNull(),
+    notifier: text('notifier').notNull(),
+    channel: text('channel').notNull(),
+    state: text('state').notNull(),
+    detail: text('detail'),
+    createdAt: ms('created_at').notNull(),
+    updatedAt: ms('updated_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.checkId, t.generation, t.output, t.notifier, t.channel] })],
+);

@@ -1,0 +1,141 @@
+/**
+ * SQLite schema. Mirrors ./pg.ts column for column (drizzle cannot target both databases from one schema); both
+ * use epoch milliseconds for time and JSON text for structured values, so the SQL in src/db and src/queue is shared.
+ */
+import { sql } from 'drizzle-orm';
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+
+export const checks = sqliteTable(
+  'checks',
+  {
+    id: text('id').primaryKey(),
+    generation: integer('generation').notNull().default(1),
+    state: text('state').notNull(),
+    error: text('error'),
+    eventType: text('event_type').notNull(),
+    host: text('host').notNull(),
+    projectPath: text('project_path').notNull(),
+    commitSha: text('commit_sha').notNull(),
+    refName: text('ref_name').notNull(),
+    jobName: text('job_name'),
+    context: text('context').notNull(),
+    createdAt: integer('created_at').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+    finishedAt: integer('finished_at'),
+    verdict: text('verdict'),
+  },
+  (t) => [index('checks_created_idx').on(t.createdAt), index('checks_project_idx').on(t.projectPath, t.createdAt)],
+);
+
+export const deliveries = sqliteTable('deliveries', {
+  key: text('key').primaryKey(),
+  checkId: text('check_id'),
+  eventType: text('event_type').notNull(),
+  outcome: text('outcome').notNull(),
+  receivedAt: integer('received_at').notNull(),
+});
+
+export const tasks = sqliteTable(
+  'tasks',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    checkId: text('check_id').notNull(),
+    generation: integer('generation').notNull(),
+    name: text('name').notNull(),
+    kind: text('kind').notNull(),
+    handler: text('handler').notNull(),
+    payload: text('payload').notNull(),
+    state: text('state').notNull(),
+    pendingParents: integer('pending_parents').notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    maxAttempts: integer('max_attempts').notNull(),
+    runAt: integer('run_at').notNull(),
+    leaseOwner: text('lease_owner'),
+    leaseUntil: integer('lease_until'),
+    timeoutMs: integer('timeout_ms').notNull(),
+    lastError: text('last_error'),
+    createdAt: integer('created_at').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+    startedAt: integer('started_at'),
+    finishedAt: integer('finished_at'),
+  },
+  (t) => [
+    uniqueIndex('tasks_check_name_uq').on(t.checkId, t.generation, t.name),
+    index('tasks_ready_idx').on(t.runAt, t.id).where(sql`state = 'queued'`),
+    index('tasks_lease_idx').on(t.leaseUntil).where(sql`state = 'running'`),
+  ],
+);
+
+export const taskDeps = sqliteTable(
+  'task_deps',
+  {
+    parentId: integer('parent_id').notNull(),
+    childId: integer('child_id').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.parentId, t.childId] }), index('task_deps_child_idx').on(t.childId)],
+);
+
+export const taskEvents = sqliteTable(
+  'task_events',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    taskId: integer('task_id').notNull(),
+    attempt: integer('attempt').notNull(),
+    event: text('event').notNull(),
+    message: text('message'),
+    at: integer('at').notNull(),
+  },
+  (t) => [index('task_events_task_idx').on(t.taskId)],
+);
+
+export const scanResults = sqliteTable(
+  'scan_results',
+  {
+    checkId: text('check_id').notNull(),
+    generation: integer('generation').notNull(),
+    scan: text('scan').notNull(),
+    status: text('status').notNull(),
+    findingCount: integer('finding_count').notNull(),
+    report: text('report').notNull(),
+    leaks: text('leaks').notNull(),
+    summary: text('summary').notNull(),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.checkId, t.generation, t.scan] })],
+);
+
+export const outputResults = sqliteTable(
+  'output_results',
+  {
+    checkId: text('check_id').notNull(),
+    generation: integer('generation').notNull(),
+    scan: text('scan').notNull(),
+    output: text('output').notNull(),
+    status: text('status').notNull(),
+    externalId: text('external_id'),
+    externalUrl: text('external_url'),
+    findings: text('findings').notNull(),
+    verdict: text('verdict'),
+    verdictAt: integer('verdict_at'),
+    refreshError: text('refresh_error'),
+    createdAt: integer('created_at').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.checkId, t.generation, t.scan, t.output] })],
+);
+
+export const notifications = sqliteTable(
+  'notifications',
+  {
+    checkId: text('check_id').notNull(),
+    generation: integer('generation').notNull(),
+    output: text('output').notNull(),
+    notifier: text('notifier').notNull(),
+    channel: text('channel').notNull(),
+    state: text('state').notNull(),
+    detail: text('detail'),
+    createdAt: integer('created_at').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.checkId, t.generation, t.output, t.notifier, t.channel] })],
+);

@@ -1,0 +1,123 @@
+/**
+ * The contracts between the pipeline and the plugins. A plugin is a definition (handler name, kind, config schema,
+ * the env parameters it needs) plus a factory that receives everything it uses in a context object: no plugin
+ * reaches for globals, so two components of one handler (two DefectDojo instances, say) never share state.
+ */
+import type { z } from 'zod';
+import type { Logger } from '../log/logger.ts';
+import type { GitlabInstance, Settings } from '../config/settings.ts';
+import type { CheckRecord } from '../core/check.ts';
+import type { ScanReport, FindingSummary, OutputVerdict } from '../core/results.ts';
+
+export type PluginKind = 'scanner' | 'output' | 'notifier';
+
+export interface EnvParam {
+  /** Parameter name used under `env:` in config.yml (e.g. `token`). */
+  key: string;
+  required: boolean;
+  /** Values of secret parameters are registered with the log redactor. */
+  secret: boolean;
+  description: string;
+}
+
+export interface PluginContext<Cfg> {
+  /** Component name from config.yml. */
+  name: string;
+  config: Cfg;
+  /** Env parameter values resolved from the variable names the component maps them to. */
+  env: Record<string, string>;
+  settings: Settings;
+  logger: Logger;
+  fetch: typeof fetch;
+}
+
+export interface PluginDefinition<Kind extends PluginKind, Cfg, Instance> {
+  handlerName: string;
+  kind: Kind;
+  description: string;
+  configSchema: z.ZodType<Cfg>;
+  envParams: readonly EnvParam[];
+  create(ctx: PluginContext<Cfg>): Instance;
+}
+
+export interface TaskRunContext {
+  check: CheckRecord;
+  instance: GitlabInstance;
+  signal: AbortSignal;
+  log: Logger;
+}
+
+export interface Scanner {
+  scan(run: TaskRunContext): Promise<ScanReport>;
+}
+
+export interface OutputPublishRequest extends TaskRunContext {
+  scanName: string;
+  report: ScanReport;
+  /** What an earlier attempt of this task recorded, if anything: the key to idempotent retries. */
+  previous?: { externalId?: string };
+  /** Durably records the external id (e.g. the DefectDojo test) as soon as it exists, before the task ends. */
+  saveExternalId(id: string): Promise<void>;
+}
+
+export interface OutputPublishResult {
+  status: 'imported' | 'skipped';
+  externalId?: string;
+  externalUrl?: string;
+  findings: FindingSummary[];
+  verdict: OutputVerdict;
+}
+
+export interface OutputRefreshRequest {
+  check: CheckRecord;
+  externalId: string;
+  signal: AbortSignal;
+  log: Logger;
+}
+
+export interface Output {
+  publish(req: OutputPublishRequest): Promise<OutputPublishResult>;
+  /** Re-reads the verdict after triage (false positive, risk accepted…). Absent when the output cannot change. */
+  refresh?(req: OutputRefreshRequest): Promise<{ verdict: OutputVerdict; findings: FindingSummary[] }>;
+}
+
+export interface NotificationInput {
+  scanName: string;
+  report: ScanReport;
+  output: OutputPublishResult | null;
+}
+
+export type ChannelState = 'posting' | 'sent' | 'failed' | 'uncertain';
+
+/** Per-channel delivery records of one notification task: what makes retries post at most once per channel. */
+export interface DeliveryLedger {
+  get(channel: string): Promise<{ state: ChannelState; detail?: string } | undefined>;
+  /** Records the intent to post; returns false if another attempt already owns this channel. */
+  begin(channel: string): Promise<void>;
+  sent(channel: string, ref: string): Promise<void>;
+  failed(channel: string, reason: string): Promise<void>;
+  /** The previous attempt died between intent and result: whether it posted is unknown. */
+  uncertain(channel: string, reason: string): Promise<void>;
+  /** The post definitely did not happen (rejected before Slack stored it): a later attempt may post. */
+  release(channel: string): Promise<void>;
+}
+
+export interface NotifyRequest extends TaskRunContext {
+  outputName: string;
+  results: NotificationInput[];
+  ledger: DeliveryLedger;
+}
+
+export interface NotifyResult {
+  delivered: number;
+  skipped: number;
+  failed: { channel: string; reason: string }[];
+  note?: string;
+}
+
+export interface Notifier {
+  notify(req: NotifyRequest): Promise<NotifyResult>;
+}
+
+// biome-ignore lint: the registry stores definitions of every config type
+export type AnyDefinition = PluginDefinition<PluginKind, any, Scanner | Output | Notifier>;

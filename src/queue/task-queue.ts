@@ -1,0 +1,158 @@
+/**
+ * The lease-based task queue. This module (with ./settle.ts) is the only code that reads or writes the `tasks`,
+ * `task_deps` and `task_events` tables. Tasks of one check form a DAG: a task is `blocked` until all its parents are
+ * `done`, then `queued`; a claim makes it `running` under a lease that heartbeats extend; an expired lease puts it
+ * back (a killed worker loses nothing). Claims are batched and use SKIP LOCKED on Postgres; on SQLite one UPDATE
+ * inside BEGIN IMMEDIATE is atomic by construction.
+ */
+import { sql, type SQL } from 'drizzle-orm';
+import type { Db } from '../db/database.ts';
+import type { TaskSpec } from '../core/planning.ts';
+import { nowSql } from './clock.ts';
+import type { ClaimedTask, EnqueueOptions, TaskEventRow, TaskRow } from './types.ts';
+import { cancelDescendants, recordEvents } from './settle.ts';
+
+export class TaskQueue {
+  constructor(readonly db: Db) {}
+
+  private get now(): SQL {
+    return nowSql(this.db.dialect);
+  }
+
+  /** Adds a check's task graph. Call inside the transaction that creates the check, so both commit together. */
+  async enqueue(tx: Db, checkId: string, generation: number, specs: TaskSpec[], opts: EnqueueOptions): Promise<number> {
+    if (specs.length === 0) return 0;
+    const now = nowSql(tx.dialect);
+    const values = specs.map(
+      (s) => sql`(${checkId}, ${generation}, ${s.name}, ${s.kind}, ${s.handler}, ${JSON.stringify(s.payload)},
+        ${s.parents.length > 0 ? 'blocked' : 'queued'}, ${s.parents.length}, 0, ${opts.maxAttempts}, ${now},
+        ${opts.timeoutMs}, ${now}, ${now})`,
+    );
+    const rows = await tx.all<{ id: number; name: string }>(sql`
+      INSERT INTO tasks (check_id, generation, name, kind, handler, payload, state, pending_parents, attempts,
+        max_attempts, run_at, timeout_ms, created_at, updated_at)
+      VALUES ${sql.join(values, sql`, `)}
+      RETURNING id, name`);
+    const ids = new Map(rows.map((r) => [r.name, Number(r.id)]));
+    const deps = specs.flatMap((s) => s.parents.map((p) => sql`(${ids.get(p)!}, ${ids.get(s.name)!})`));
+    if (deps.length > 0) await tx.run(sql`INSERT INTO task_deps (parent_id, child_id) VALUES ${sql.join(deps, sql`, `)}`);
+    return rows.length;
+  }
+
+  /** Claims up to `limit` runnable tasks for `owner`, oldest first. */
+  async claim(owner: string, limit: number, leaseMs: number): Promise<ClaimedTask[]> {
+    if (limit <= 0) return [];
+    const lock = this.db.dialect === 'postgres' ? sql`FOR UPDATE SKIP LOCKED` : sql``;
+    const stmt = sql`
+      UPDATE tasks SET state = 'running', lease_owner = ${owner}, lease_until = ${this.now} + ${leaseMs},
+        attempts = attempts + 1, started_at = COALESCE(started_at, ${this.now}), updated_at = ${this.now}
+      WHERE id IN (SELECT id FROM tasks WHERE state = 'queued' AND run_at <= ${this.now}
+                   ORDER BY run_at, id LIMIT ${limit} ${lock})
+      RETURNING id, check_id, generation, name, kind, handler, payload, attempts, max_attempts, timeout_ms`;
+    const rows =
+      this.db.dialect === 'sqlite' ? await this.db.tx((tx) => tx.all<Row>(stmt)) : await this.db.all<Row>(stmt);
+    return rows
+      .map((r) => ({
+        id: Number(r.id),
+        checkId: r.check_id,
+        generation: Number(r.generation),
+        name: r.name,
+        kind: r.kind as ClaimedTask['kind'],
+        handler: r.handler,
+        payload: JSON.parse(r.payload),
+        attempt: Number(r.attempts),
+        maxAttempts: Number(r.max_attempts),
+        timeoutMs: Number(r.timeout_ms),
+        owner,
+      }))
+      .sort((a, b) => a.id - b.id);
+  }
+
+  /** Extends the leases of tasks still owned; returns the ids whose lease was lost (expired and taken over). */
+  async heartbeat(tasks: readonly ClaimedTask[], leaseMs: number): Promise<Set<number>> {
+    if (tasks.length === 0) return new Set();
+    const owned = sql.join(
+      tasks.map((t) => sql`(id = ${t.id} AND attempts = ${t.attempt} AND lease_owner = ${t.owner})`),
+      sql` OR `,
+    );
+    const rows = await this.db.all<{ id: number }>(sql`
+      UPDATE tasks SET lease_until = ${this.now} + ${leaseMs}, updated_at = ${this.now}
+      WHERE state = 'running' AND (${owned}) RETURNING id`);
+    const kept = new Set(rows.map((r) => Number(r.id)));
+    return new Set(tasks.filter((t) => !kept.has(t.id)).map((t) => t.id));
+  }
+
+  /**
+   * Puts tasks whose lease expired back in the queue (or fails them when their attempts are used up) and cancels
+   * what depended on the failed ones. Any worker may call this; concurrent calls are harmless.
+   */
+  async reapExpired(): Promise<number> {
+    return this.db.tx(async (tx) => {
+      const now = nowSql(tx.dialect);
+      const rows = await tx.all<{ id: number; state: string; attempts: number }>(sql`
+        UPDATE tasks SET
+          state = CASE WHEN attempts >= max_attempts THEN 'failed' ELSE 'queued' END,
+          finished_at = CASE WHEN attempts >= max_attempts THEN ${now} ELSE NULL END,
+          last_error = 'lease expired: the worker running it stopped (crash, kill or stall) before finishing',
+          lease_owner = NULL, lease_until = NULL, run_at = ${now}, updated_at = ${now}
+        WHERE state = 'running' AND lease_until < ${now}
+        RETURNING id, state, attempts`);
+      if (rows.length === 0) return 0;
+      await recordEvents(
+        tx,
+        rows.map((r) => ({ id: Number(r.id), attempt: Number(r.attempts), event: 'lease_expired', message: null })),
+      );
+      const failed = rows.filter((r) => r.state === 'failed').map((r) => Number(r.id));
+      if (failed.length > 0) await cancelDescendants(tx, failed);
+      return rows.length;
+    });
+  }
+
+  async tasksOf(checkId: string, generation: number): Promise<TaskRow[]> {
+    const rows = await this.db.all<Row>(sql`
+      SELECT id, check_id, generation, name, kind, handler, payload, state, attempts, max_attempts, run_at,
+        lease_owner, lease_until, last_error, created_at, started_at, finished_at
+      FROM tasks WHERE check_id = ${checkId} AND generation = ${generation} ORDER BY id`);
+    return rows.map(toTaskRow);
+  }
+
+  async eventsOf(taskIds: readonly number[]): Promise<TaskEventRow[]> {
+    if (taskIds.length === 0) return [];
+    const rows = await this.db.all<Row>(sql`
+      SELECT task_id, attempt, event, message, at FROM task_events
+      WHERE task_id IN (${sql.join(taskIds.map((i) => sql`${i}`), sql`, `)}) ORDER BY id`);
+    return rows.map((r) => ({ taskId: Number(r.task_id), attempt: Number(r.attempt), event: r.event, message: r.message, at: Number(r.at) }));
+  }
+
+  /** Task counts by state and kind, for the queue-depth metric. */
+  async depth(): Promise<{ state: string; kind: string; count: number }[]> {
+    const rows = await this.db.all<Row>(sql`SELECT state, kind, COUNT(*) AS n FROM tasks GROUP BY state, kind`);
+    return rows.map((r) => ({ state: r.state, kind: r.kind, count: Number(r.n) }));
+  }
+}
+
+// biome-ignore lint: rows are dynamically typed by the driver
+type Row = Record<string, any>;
+
+function toTaskRow(r: Row): TaskRow {
+  const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+  return {
+    id: Number(r.id),
+    checkId: r.check_id,
+    generation: Number(r.generation),
+    name: r.name,
+    kind: r.kind,
+    handler: r.handler,
+    payload: JSON.parse(r.payload),
+    state: r.state,
+    attempts: Number(r.attempts),
+    maxAttempts: Number(r.max_attempts),
+    runAt: Number(r.run_at),
+    leaseOwner: r.lease_owner ?? null,
+    leaseUntil: num(r.lease_until),
+    lastError: r.last_error ?? null,
+    createdAt: Number(r.created_at),
+    startedAt: num(r.started_at),
+    finishedAt: num(r.finished_at),
+  };
+}
