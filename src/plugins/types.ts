@@ -71,6 +71,8 @@ export interface OutputPublishResult {
 export interface OutputRefreshRequest {
   check: CheckRecord;
   externalId: string;
+  /** The findings recorded so far: refresh keeps their "new" flag (which is decided once, at import). */
+  previous: readonly FindingSummary[];
   signal: AbortSignal;
   log: Logger;
 }
@@ -92,7 +94,7 @@ export type ChannelState = 'posting' | 'sent' | 'failed' | 'uncertain';
 /** Per-channel delivery records of one notification task: what makes retries post at most once per channel. */
 export interface DeliveryLedger {
   get(channel: string): Promise<{ state: ChannelState; detail?: string } | undefined>;
-  /** Records the intent to post; returns false if another attempt already owns this channel. */
+  /** Records the intent to post, before the request leaves. */
   begin(channel: string): Promise<void>;
   sent(channel: string, ref: string): Promise<void>;
   failed(channel: string, reason: string): Promise<void>;

@@ -20,7 +20,10 @@ export interface SettleResult {
   released: number;
 }
 
-export async function settle(db: Db, items: readonly Settlement[]): Promise<SettleResult> {
+/** Runs inside the settling transaction after the task states changed (e.g. to update the check's verdict). */
+export type SettleHook = (tx: Db, applied: readonly Settlement[]) => Promise<void>;
+
+export async function settle(db: Db, items: readonly Settlement[], hook?: SettleHook): Promise<SettleResult> {
   if (items.length === 0) return { applied: [], released: 0 };
   return db.tx(async (tx) => {
     const applied: Settlement[] = [];
@@ -36,6 +39,7 @@ export async function settle(db: Db, items: readonly Settlement[]): Promise<Sett
     await recordEvents(tx, applied.filter((a) => a.outcome.type !== 'done').map(eventOf));
     const released = done.length > 0 ? await releaseChildren(tx, done) : 0;
     if (failed.length > 0) await cancelDescendants(tx, failed);
+    if (hook && applied.length > 0) await hook(tx, applied);
     return { applied, released };
   });
 }

@@ -108,8 +108,8 @@ export class TaskQueue {
     });
   }
 
-  async tasksOf(checkId: string, generation: number): Promise<TaskRow[]> {
-    const rows = await this.db.all<Row>(sql`
+  async tasksOf(checkId: string, generation: number, db: Db = this.db): Promise<TaskRow[]> {
+    const rows = await db.all<Row>(sql`
       SELECT id, check_id, generation, name, kind, handler, payload, state, attempts, max_attempts, run_at,
         lease_owner, lease_until, last_error, created_at, started_at, finished_at
       FROM tasks WHERE check_id = ${checkId} AND generation = ${generation} ORDER BY id`);

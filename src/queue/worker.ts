@@ -6,7 +6,7 @@
  */
 import type { Logger } from '../log/logger.ts';
 import type { TaskQueue } from './task-queue.ts';
-import { settle, type Settlement } from './settle.ts';
+import { settle, type SettleHook, type Settlement } from './settle.ts';
 import type { ClaimedTask, Outcome } from './types.ts';
 
 export type TaskHandler = (task: ClaimedTask, signal: AbortSignal) => Promise<Outcome>;
@@ -17,8 +17,10 @@ export interface WorkerOptions {
   leaseMs: number;
   pollMs: number;
   logger: Logger;
-  /** Called after each applied settlement (metrics, verdict bookkeeping). */
+  /** Called after each applied settlement (metrics). */
   onSettled?: (s: Settlement, durationMs: number) => void | Promise<void>;
+  /** Runs inside the settling transaction (verdict bookkeeping). */
+  settleHook?: SettleHook;
 }
 
 interface Running {
@@ -151,7 +153,7 @@ export class Worker {
   private async flushNow(): Promise<void> {
     const batch = this.pending.splice(0);
     try {
-      const result = await settle(this.queue.db, batch.map((b) => b.s));
+      const result = await settle(this.queue.db, batch.map((b) => b.s), this.opts.settleHook);
       const applied = new Set(result.applied);
       for (const b of batch) {
         if (applied.has(b.s)) await this.opts.onSettled?.(b.s, b.durationMs);

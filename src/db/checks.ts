@@ -1,0 +1,153 @@
+/**
+ * Checks and webhook deliveries. A check is created together with its task graph in one transaction, so an
+ * accepted delivery (HTTP 200) always has its work committed. One check per commit (per check id): later events for
+ * the same commit add nothing, except that a check which ended in `error` is planned again as a new generation.
+ */
+import { sql } from 'drizzle-orm';
+import type { CheckContext, CheckRecord } from '../core/check.ts';
+import type { GateStatus } from '../core/gate.ts';
+import type { TaskSpec } from '../core/planning.ts';
+import type { TaskQueue } from '../queue/task-queue.ts';
+import type { EnqueueOptions } from '../queue/types.ts';
+import type { Db } from './database.ts';
+
+export interface CheckRow extends CheckRecord {
+  state: 'planned' | 'error';
+  error: string | null;
+  updatedAt: number;
+  finishedAt: number | null;
+  verdict: GateStatus | null;
+}
+
+export interface AcceptInput {
+  checkId: string;
+  deliveryKey: string;
+  context: CheckContext;
+  /** The job's plan, or an error to record (several jobs matched). */
+  plan: { jobName: string; tasks: TaskSpec[] } | { error: string };
+  enqueue: EnqueueOptions;
+}
+
+export type AcceptOutcome = 'accepted' | 'duplicate_delivery' | 'exists' | 'rerun';
+
+export interface AcceptResult {
+  outcome: AcceptOutcome;
+  checkId: string;
+  generation: number;
+  tasks: number;
+  recordedError: string | null;
+}
+
+export class CheckStore {
+  constructor(
+    readonly db: Db,
+    private readonly queue: TaskQueue,
+  ) {}
+
+  async accept(input: AcceptInput, now = Date.now()): Promise<AcceptResult> {
+    return this.db.tx(async (tx) => {
+      const seen = await tx.all<{ check_id: string | null }>(
+        sql`SELECT check_id FROM deliveries WHERE key = ${input.deliveryKey}`,
+      );
+      if (seen.length > 0) {
+        return { outcome: 'duplicate_delivery', checkId: input.checkId, generation: 0, tasks: 0, recordedError: null };
+      }
+      const result = await this.createOrRerun(tx, input, now);
+      await tx.run(sql`
+        INSERT INTO deliveries (key, check_id, event_type, outcome, received_at)
+        VALUES (${input.deliveryKey}, ${input.checkId}, ${input.context.eventType}, ${result.outcome}, ${now})
+        ON CONFLICT (key) DO NOTHING`);
+      return result;
+    });
+  }
+
+  private async createOrRerun(tx: Db, input: AcceptInput, now: number): Promise<AcceptResult> {
+    const existing = await tx.all<{ generation: number; state: string; verdict: string | null }>(
+      sql`SELECT generation, state, verdict FROM checks WHERE id = ${input.checkId}`,
+    );
+    const c = input.context;
+    const error = 'error' in input.plan ? input.plan.error : null;
+    const jobName = 'jobName' in input.plan ? input.plan.jobName : null;
+    const state = error ? 'error' : 'planned';
+    const verdict = error ? 'error' : 'in_progress';
+    const base = { checkId: input.checkId, recordedError: error };
+    if (existing.length === 0) {
+      const inserted = await tx.all<{ id: string }>(sql`
+        INSERT INTO checks (id, generation, state, error, event_type, host, project_path, commit_sha, ref_name,
+          job_name, context, created_at, updated_at, finished_at, verdict)
+        VALUES (${input.checkId}, 1, ${state}, ${error}, ${c.eventType}, ${c.host}, ${c.projectPath}, ${c.commitSha},
+          ${c.ref.name}, ${jobName}, ${JSON.stringify(c)}, ${now}, ${now}, ${error ? now : null}, ${verdict})
+        ON CONFLICT (id) DO NOTHING RETURNING id`);
+      if (inserted.length === 0) return { ...base, outcome: 'exists', generation: 1, tasks: 0, recordedError: null };
+      const tasks = 'tasks' in input.plan ? await this.queue.enqueue(tx, input.checkId, 1, input.plan.tasks, input.enqueue) : 0;
+      return { ...base, outcome: 'accepted', generation: 1, tasks };
+    }
+    const prev = existing[0]!;
+    if (prev.verdict !== 'error') {
+      return { ...base, outcome: 'exists', generation: Number(prev.generation), tasks: 0, recordedError: null };
+    }
+    const generation = Number(prev.generation) + 1;
+    const bumped = await tx.run(sql`
+      UPDATE checks SET generation = ${generation}, state = ${state}, error = ${error}, job_name = ${jobName},
+        context = ${JSON.stringify(c)}, updated_at = ${now}, finished_at = ${error ? now : null}, verdict = ${verdict}
+      WHERE id = ${input.checkId} AND generation = ${prev.generation}`);
+    if (bumped === 0) return { ...base, outcome: 'exists', generation, tasks: 0, recordedError: null };
+    const tasks = 'tasks' in input.plan ? await this.queue.enqueue(tx, input.checkId, generation, input.plan.tasks, input.enqueue) : 0;
+    return { ...base, outcome: 'rerun', generation, tasks };
+  }
+
+  /** Plans a check that ended in error again, as a new generation (admin re-run). */
+  async rerun(check: CheckRow, tasks: TaskSpec[], jobName: string, enqueue: EnqueueOptions, now = Date.now()): Promise<number | null> {
+    return this.db.tx(async (tx) => {
+      const generation = check.generation + 1;
+      const bumped = await tx.run(sql`
+        UPDATE checks SET generation = ${generation}, state = 'planned', error = NULL, job_name = ${jobName},
+          updated_at = ${now}, finished_at = NULL, verdict = 'in_progress'
+        WHERE id = ${check.id} AND generation = ${check.generation}`);
+      if (bumped === 0) return null;
+      await this.queue.enqueue(tx, check.id, generation, tasks, enqueue);
+      return generation;
+    });
+  }
+
+  async get(id: string, db: Db = this.db): Promise<CheckRow | null> {
+    const rows = await db.all<Record<string, unknown>>(sql`SELECT * FROM checks WHERE id = ${id}`);
+    return rows[0] ? toCheckRow(rows[0]) : null;
+  }
+
+  /** Records the verdict the worker computed after a task settled; `finished_at` keeps the first final time. */
+  async setVerdict(id: string, generation: number, verdict: GateStatus, final: boolean, db: Db = this.db, now = Date.now()): Promise<boolean> {
+    const changed = await db.run(sql`
+      UPDATE checks SET verdict = ${verdict}, updated_at = ${now},
+        finished_at = CASE WHEN ${final ? 1 : 0} = 1 THEN COALESCE(finished_at, ${now}) ELSE NULL END
+      WHERE id = ${id} AND generation = ${generation} AND (verdict IS NULL OR verdict <> ${verdict})`);
+    return changed > 0;
+  }
+
+  async list(filter: { project?: string; status?: string; limit: number; before?: number }): Promise<CheckRow[]> {
+    const conds = [sql`1 = 1`];
+    if (filter.project) conds.push(sql`project_path = ${filter.project}`);
+    if (filter.status) conds.push(sql`verdict = ${filter.status}`);
+    if (filter.before) conds.push(sql`created_at < ${filter.before}`);
+    const rows = await this.db.all<Record<string, unknown>>(sql`
+      SELECT * FROM checks WHERE ${sql.join(conds, sql` AND `)} ORDER BY created_at DESC, id LIMIT ${filter.limit}`);
+    return rows.map(toCheckRow);
+  }
+}
+
+function toCheckRow(r: Record<string, unknown>): CheckRow {
+  const ctx = JSON.parse(String(r.context)) as CheckContext;
+  const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+  return {
+    ...ctx,
+    id: String(r.id),
+    generation: Number(r.generation),
+    jobName: (r.job_name as string | null) ?? null,
+    createdAt: Number(r.created_at),
+    state: r.state as CheckRow['state'],
+    error: (r.error as string | null) ?? null,
+    updatedAt: Number(r.updated_at),
+    finishedAt: num(r.finished_at),
+    verdict: (r.verdict as GateStatus | null) ?? null,
+  };
+}

@@ -1,0 +1,77 @@
+/** Admin API (results instance), enabled by SECBOT_ADMIN_TOKEN and authenticated with `Authorization: Bearer`. */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { Elysia } from 'elysia';
+import { z } from 'zod';
+import { GATE_STATUSES } from '../core/gate.ts';
+import { isCheckId } from '../core/check-id.ts';
+import type { AdminService } from '../services/admin-service.ts';
+import { errorBody } from './common.ts';
+
+const digest = (s: string) => createHash('sha256').update(s).digest();
+
+export function adminApp(admin: AdminService, adminToken: string) {
+  const expected = digest(adminToken);
+  const authorised = (header: string | null) => {
+    const m = /^Bearer (.+)$/.exec(header ?? '');
+    return m !== null && timingSafeEqual(digest(m[1]!), expected);
+  };
+  const security = [{ adminToken: [] as string[] }];
+  return new Elysia({ name: 'secbot-admin', prefix: '/v1/admin' })
+    .onBeforeHandle(({ request, set }) => {
+      if (!authorised(request.headers.get('authorization'))) {
+        set.status = 401;
+        return { code: 'UNAUTHORIZED', message: 'send Authorization: Bearer <SECBOT_ADMIN_TOKEN>' };
+      }
+    })
+    .get(
+      '/checks',
+      async ({ query, set }) => {
+        const q = listQuery.safeParse(query);
+        if (!q.success) {
+          set.status = 422;
+          return { code: 'INVALID_QUERY', message: q.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') };
+        }
+        return { checks: await admin.list(q.data) };
+      },
+      { detail: { summary: 'List recent checks', tags: ['admin'], security }, response: { 401: errorBody, 422: errorBody } },
+    )
+    .get(
+      '/checks/:id',
+      async ({ params, set }) => {
+        const found = isCheckId(params.id) ? await admin.show(params.id) : null;
+        if (!found) {
+          set.status = 404;
+          return { code: 'NOT_FOUND', message: 'no such check' };
+        }
+        return found;
+      },
+      { detail: { summary: 'One check with its tasks, attempts and errors', tags: ['admin'], security }, response: { 401: errorBody, 404: errorBody } },
+    )
+    .post(
+      '/checks/:id/rerun',
+      async ({ params, set }) => {
+        if (!isCheckId(params.id)) {
+          set.status = 404;
+          return { code: 'NOT_FOUND', message: 'no such check' };
+        }
+        const r = await admin.rerun(params.id);
+        if (!r.ok) {
+          set.status = r.status;
+          return { code: r.status === 404 ? 'NOT_FOUND' : 'CONFLICT', message: r.message };
+        }
+        set.status = 202;
+        return { status: 'rerun', security_check_id: params.id, generation: r.generation };
+      },
+      {
+        detail: { summary: 'Run a check that ended in error again (new generation)', tags: ['admin'], security },
+        response: { 401: errorBody, 404: errorBody, 409: errorBody },
+      },
+    );
+}
+
+const listQuery = z.object({
+  project: z.string().max(1024).optional(),
+  status: z.enum(GATE_STATUSES as [string, ...string[]]).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  before: z.coerce.number().int().positive().optional(),
+});

@@ -1,0 +1,43 @@
+/** The results instance (:5001): the gate CI pipelines poll, and the admin API. */
+import { z } from 'zod';
+import { GATE_STATUSES } from '../core/gate.ts';
+import { isCheckId } from '../core/check-id.ts';
+import type { StatusService } from '../services/status-service.ts';
+import type { AdminService } from '../services/admin-service.ts';
+import { baseApp, errorBody, type AppDeps } from './common.ts';
+import { adminApp } from './admin-routes.ts';
+
+const statusBody = z
+  .looseObject({
+    status: z.enum(GATE_STATUSES as [string, ...string[]]),
+    security_check_id: z.string(),
+  })
+  .meta({ id: 'CheckStatus' });
+
+export function resultsApp(deps: AppDeps & { status: StatusService; admin: { service: AdminService; token: string } | null }) {
+  const app = baseApp(deps).get(
+    '/v1/security/gitlab/check/:security_check_id',
+    async ({ params, set }) => {
+      const id = params.security_check_id;
+      if (!isCheckId(id)) {
+        set.status = 422;
+        return {
+          code: 'INVALID_CHECK_ID',
+          message: 'security_check_id must be <PREFIX>_<64 hex digits> (see the pipeline snippet in the docs)',
+        };
+      }
+      return deps.status.status(id);
+    },
+    {
+      detail: {
+        summary: 'Status of a security check',
+        description:
+          'Always 200 for a well-formed id: `not_started` (no such check yet), `in_progress`, `error`, `fail` (open findings) or `success`. ' +
+          'The id is `<prefix>_<sha256 of "<CI_SERVER_HOST>:<CI_PROJECT_PATH>_<CI_COMMIT_SHA>">`. Triage in DefectDojo is reflected within the cache TTL.',
+        tags: ['gate'],
+      },
+      response: { 200: statusBody, 422: errorBody },
+    },
+  );
+  return deps.admin ? app.use(adminApp(deps.admin.service, deps.admin.token)) : app;
+}

@@ -1,0 +1,122 @@
+/**
+ * A small Prometheus registry (text exposition format 0.0.4): counters, gauges, histograms with labels, and
+ * collectors that compute gauges at scrape time (queue depth). One registry per process, passed where needed.
+ */
+type Labels = Record<string, string>;
+
+interface Metric {
+  render(): string[];
+}
+
+const escapeLabel = (v: string) => v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
+
+function labelText(names: readonly string[], values: readonly string[], extra = ''): string {
+  const parts = names.map((n, i) => `${n}="${escapeLabel(values[i] ?? '')}"`);
+  if (extra) parts.push(extra);
+  return parts.length ? `{${parts.join(',')}}` : '';
+}
+
+abstract class Labelled<V> implements Metric {
+  protected series = new Map<string, { values: string[]; v: V }>();
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    readonly labelNames: readonly string[],
+    private readonly type: string,
+  ) {}
+  protected entry(labels: Labels, init: () => V): V {
+    const values = this.labelNames.map((n) => labels[n] ?? '');
+    const key = values.join('\u0000');
+    let e = this.series.get(key);
+    if (!e) {
+      e = { values, v: init() };
+      this.series.set(key, e);
+    }
+    return e.v;
+  }
+  render(): string[] {
+    return [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} ${this.type}`, ...this.lines()];
+  }
+  protected abstract lines(): string[];
+}
+
+export class Counter extends Labelled<{ n: number }> {
+  constructor(name: string, help: string, labelNames: readonly string[] = []) {
+    super(name, help, labelNames, 'counter');
+  }
+  inc(labels: Labels = {}, by = 1): void {
+    this.entry(labels, () => ({ n: 0 })).n += by;
+  }
+  get(labels: Labels = {}): number {
+    return this.entry(labels, () => ({ n: 0 })).n;
+  }
+  protected lines(): string[] {
+    return [...this.series.values()].map((e) => `${this.name}${labelText(this.labelNames, e.values)} ${e.v.n}`);
+  }
+}
+
+export class Gauge extends Labelled<{ n: number }> {
+  constructor(name: string, help: string, labelNames: readonly string[] = []) {
+    super(name, help, labelNames, 'gauge');
+  }
+  set(labels: Labels, value: number): void {
+    this.entry(labels, () => ({ n: 0 })).n = value;
+  }
+  reset(): void {
+    this.series.clear();
+  }
+  protected lines(): string[] {
+    return [...this.series.values()].map((e) => `${this.name}${labelText(this.labelNames, e.values)} ${e.v.n}`);
+  }
+}
+
+export class Histogram extends Labelled<{ counts: number[]; sum: number; count: number }> {
+  constructor(
+    name: string,
+    help: string,
+    labelNames: readonly string[],
+    readonly buckets: readonly number[],
+  ) {
+    super(name, help, labelNames, 'histogram');
+  }
+  observe(labels: Labels, value: number): void {
+    const e = this.entry(labels, () => ({ counts: this.buckets.map(() => 0), sum: 0, count: 0 }));
+    this.buckets.forEach((b, i) => {
+      if (value <= b) e.counts[i]!++;
+    });
+    e.sum += value;
+    e.count++;
+  }
+  protected lines(): string[] {
+    const out: string[] = [];
+    for (const e of this.series.values()) {
+      this.buckets.forEach((b, i) => {
+        out.push(`${this.name}_bucket${labelText(this.labelNames, e.values, `le="${b}"`)} ${e.v.counts[i]}`);
+      });
+      out.push(`${this.name}_bucket${labelText(this.labelNames, e.values, 'le="+Inf"')} ${e.v.count}`);
+      out.push(`${this.name}_sum${labelText(this.labelNames, e.values)} ${e.v.sum}`);
+      out.push(`${this.name}_count${labelText(this.labelNames, e.values)} ${e.v.count}`);
+    }
+    return out;
+  }
+}
+
+export class Registry {
+  private metrics: Metric[] = [];
+  private collectors: (() => Promise<void>)[] = [];
+
+  register<M extends Metric>(m: M): M {
+    this.metrics.push(m);
+    return m;
+  }
+
+  /** Runs before each scrape; a failing collector is skipped (the scrape still answers). */
+  onCollect(fn: () => Promise<void>): void {
+    this.collectors.push(fn);
+  }
+
+  async render(): Promise<string> {
+    await Promise.all(this.collectors.map((c) => c().catch(() => undefined)));
+    return `${this.metrics.flatMap((m) => m.render()).join('\n')}\n`;
+  }
+}

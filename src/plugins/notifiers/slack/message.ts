@@ -1,0 +1,96 @@
+/**
+ * The Slack message for one check and one output (pure): a header line naming the project (linked), the branch or
+ * MR and the short commit; per scan "*gitleaks* found *N* new findings"; then up to `render_limit` findings in all,
+ * most severe first, as `<emoji> <url|title>`; then how many were left out. Text from repositories (titles, branch
+ * names, paths) is escaped so it cannot form links or mentions, and the blocks stay inside Block Kit's limits.
+ */
+import { describeRef, type CheckRecord } from '../../../core/check.ts';
+import { severityRank, type FindingSummary, type Severity } from '../../../core/results.ts';
+
+export const EMOJI: Record<Severity, string> = {
+  Critical: ':red_circle:',
+  High: ':large_orange_circle:',
+  Medium: ':large_yellow_circle:',
+  Low: ':large_green_circle:',
+  Info: ':white_circle:',
+};
+
+const MAX_BLOCKS = 50;
+const MAX_SECTION = 3000;
+
+export interface ScanFindings {
+  scanName: string;
+  findings: FindingSummary[];
+}
+
+export interface SlackMessage {
+  text: string;
+  blocks: Record<string, unknown>[];
+}
+
+/** Escapes Slack's control characters (`&` first) in user-controlled text. */
+export function escapeText(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+function linkLabel(s: string): string {
+  return escapeText(s.replace(/\|/g, '¦'));
+}
+
+function linkUrl(u: string): string {
+  return u.replace(/\|/g, '%7C').replace(/</g, '%3C').replace(/>/g, '%3E').replace(/ /g, '%20');
+}
+
+export function link(url: string | null, label: string): string {
+  return url ? `<${linkUrl(url)}|${linkLabel(label)}>` : escapeText(label);
+}
+
+export function buildMessage(check: CheckRecord, scans: readonly ScanFindings[], renderLimit: number): SlackMessage | null {
+  const fresh = scans.map((s) => ({ scanName: s.scanName, findings: s.findings.filter((f) => f.isNew) }));
+  const total = fresh.reduce((n, s) => n + s.findings.length, 0);
+  if (total === 0) return null;
+  const header = `:rotating_light: ${link(check.projectUrl, check.projectPath)} · ${escapeText(describeRef(check))} · \`${check.commitSha.slice(0, 8)}\``;
+  const counts = fresh.map((s) => `*${escapeText(s.scanName)}* found *${s.findings.length}* new finding${s.findings.length === 1 ? '' : 's'}`);
+  const blocks: Record<string, unknown>[] = [section(truncate(`${header}\n${counts.join('\n')}`))];
+  const ordered = fresh
+    .flatMap((s) => s.findings)
+    .sort((a, b) => severityRank(a.severity) - severityRank(b.severity));
+  const lines = ordered.slice(0, Math.max(0, renderLimit)).map((f) => `${EMOJI[f.severity]} ${link(f.url, f.title)}`);
+  // Leave room for the "stripped" footer: at most MAX_BLOCKS - 2 finding sections.
+  const packed = pack(lines, MAX_BLOCKS - 2);
+  blocks.push(...packed.sections.map(section));
+  const stripped = total - packed.shown;
+  if (stripped > 0) blocks.push(section(`:no_bell: *${stripped}* were *stripped* from notification :no_bell:`));
+  const text = `${fresh.map((s) => `${s.scanName} found ${s.findings.length} new findings`).join(', ')} in ${check.projectPath} (${describeRef(check)})`;
+  return { text: text.slice(0, 3000), blocks };
+}
+
+function section(text: string): Record<string, unknown> {
+  return { type: 'section', text: { type: 'mrkdwn', text } };
+}
+
+/** Groups lines into sections of at most 3000 characters, using at most `maxSections` sections. */
+function pack(lines: string[], maxSections: number): { sections: string[]; shown: number } {
+  const sections: string[] = [];
+  let current = '';
+  let shown = 0;
+  for (const raw of lines) {
+    const line = truncate(raw);
+    const candidate = current ? `${current}\n${line}` : line;
+    if (candidate.length <= MAX_SECTION) {
+      current = candidate;
+      shown++;
+      continue;
+    }
+    if (sections.length + 1 >= maxSections) break;
+    sections.push(current);
+    current = line;
+    shown++;
+  }
+  if (current) sections.push(current);
+  return { sections, shown };
+}
+
+function truncate(s: string): string {
+  return s.length <= MAX_SECTION ? s : `${s.slice(0, MAX_SECTION - 1)}…`;
+}

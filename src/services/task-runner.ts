@@ -1,0 +1,116 @@
+/**
+ * Executes one claimed task: a scan, an output (one scan's report into one output) or a notification (one output's
+ * results to one notifier). Handlers receive what earlier attempts recorded so retries are idempotent; every
+ * failure goes through `outcomeOf`.
+ */
+import type { GitlabInstance, Settings } from '../config/settings.ts';
+import { ConfigError, PermanentError } from '../core/errors.ts';
+import type { CheckRow, CheckStore } from '../db/checks.ts';
+import type { ResultStore } from '../db/results.ts';
+import type { Logger } from '../log/logger.ts';
+import type { Components } from '../plugins/registry.ts';
+import type { NotificationInput, TaskRunContext } from '../plugins/types.ts';
+import { outcomeOf } from '../queue/outcome.ts';
+import type { ClaimedTask, Outcome } from '../queue/types.ts';
+import { ledgerFor } from './ledger.ts';
+
+export interface TaskRunnerDeps {
+  checks: CheckStore;
+  results: ResultStore;
+  components: Components;
+  settings: Pick<Settings, 'gitlab' | 'worker'>;
+  logger: Logger;
+}
+
+export class TaskRunner {
+  constructor(private readonly deps: TaskRunnerDeps) {}
+
+  readonly handle = async (task: ClaimedTask, signal: AbortSignal): Promise<Outcome> => {
+    const log = this.deps.logger.child({ check_id: task.checkId, task_id: task.id, handler: task.handler, task: task.name });
+    const policy = { baseMs: this.deps.settings.worker.retryBaseMs, maxMs: this.deps.settings.worker.retryMaxMs };
+    try {
+      const check = await this.deps.checks.get(task.checkId);
+      if (!check || check.generation !== task.generation) throw new PermanentError('superseded: the check was planned again');
+      const ctx: TaskRunContext = { check, instance: this.instanceOf(check), signal, log };
+      log.info('task started', { attempt: task.attempt });
+      if (task.kind === 'scan') await this.scan(task, ctx);
+      else if (task.kind === 'output') await this.output(task, ctx);
+      else {
+        const failed = await this.notify(task, ctx);
+        if (failed) throw new PermanentError(failed);
+      }
+      log.info('task done', { attempt: task.attempt });
+      return { type: 'done' };
+    } catch (err) {
+      const outcome = outcomeOf(err, task, policy, signal);
+      const message = outcome.type === 'retry' || outcome.type === 'fail' ? outcome.error : outcome.type === 'reschedule' ? outcome.reason : '';
+      log.warn('task did not complete', { attempt: task.attempt, outcome: outcome.type, error: message });
+      return outcome;
+    }
+  };
+
+  private instanceOf(check: CheckRow): GitlabInstance {
+    const inst = this.deps.settings.gitlab.find((i) => i.host === check.host);
+    if (!inst) throw new ConfigError(`GitLab instance ${check.host} is no longer in GITLAB_CONFIGS`);
+    return inst;
+  }
+
+  private component<T>(map: ReadonlyMap<string, T>, name: string | undefined): T {
+    const c = name ? map.get(name) : undefined;
+    if (!c) throw new ConfigError(`component "${name}" is not in config.yml any more`);
+    return c;
+  }
+
+  private async scan(task: ClaimedTask, ctx: TaskRunContext): Promise<void> {
+    const scanner = this.component(this.deps.components.scanners, task.payload.scan);
+    const report = await scanner.scan(ctx);
+    await this.deps.results.saveScan({ checkId: task.checkId, generation: task.generation }, task.payload.scan!, report);
+    ctx.log.info('scan recorded', { result: report.status, findings: report.findingCount, range: report.summary.range });
+  }
+
+  private async output(task: ClaimedTask, ctx: TaskRunContext): Promise<void> {
+    const k = { checkId: task.checkId, generation: task.generation };
+    const scanName = task.payload.scan!;
+    const outputName = task.payload.output!;
+    const output = this.component(this.deps.components.outputs, outputName);
+    const scan = (await this.deps.results.scans(k)).find((s) => s.scan === scanName);
+    if (!scan) throw new PermanentError(`scan "${scanName}" recorded no result`);
+    const previous = (await this.deps.results.outputs(k)).find((o) => o.scan === scanName && o.output === outputName);
+    const result = await output.publish({
+      ...ctx,
+      scanName,
+      report: scan.report,
+      previous: previous?.externalId ? { externalId: previous.externalId } : undefined,
+      saveExternalId: (id) => this.deps.results.saveOutputExternalId(k, scanName, outputName, id),
+    });
+    await this.deps.results.saveOutput(k, {
+      scan: scanName,
+      output: outputName,
+      status: result.status,
+      externalId: result.externalId ?? null,
+      externalUrl: result.externalUrl ?? null,
+      findings: result.findings,
+      verdict: result.verdict,
+      verdictAt: Date.now(),
+    });
+    ctx.log.info('output recorded', { verdict: result.verdict, findings: result.findings.length, external_id: result.externalId });
+  }
+
+  /** Returns a description of channels that failed for good, or null. */
+  private async notify(task: ClaimedTask, ctx: TaskRunContext): Promise<string | null> {
+    const k = { checkId: task.checkId, generation: task.generation };
+    const outputName = task.payload.output!;
+    const notifier = this.component(this.deps.components.notifiers, task.payload.notifier);
+    const [scans, outputs] = await Promise.all([this.deps.results.scans(k), this.deps.results.outputs(k)]);
+    const results: NotificationInput[] = scans.map((s) => {
+      const o = outputs.find((x) => x.scan === s.scan && x.output === outputName);
+      const output = o && o.verdict ? { status: o.status === 'skipped' ? 'skipped' as const : 'imported' as const, externalId: o.externalId ?? undefined, externalUrl: o.externalUrl ?? undefined, findings: o.findings, verdict: o.verdict } : null;
+      return { scanName: s.scan, report: s.report, output };
+    });
+    const ledger = ledgerFor(this.deps.results, { ...k, output: outputName, notifier: task.payload.notifier! });
+    const result = await notifier.notify({ ...ctx, outputName, results, ledger });
+    ctx.log.info('notification finished', { delivered: result.delivered, skipped: result.skipped, failed: result.failed.length, note: result.note });
+    if (result.failed.length === 0) return null;
+    return result.failed.map((f) => `${f.channel}: ${f.reason}`).join('; ');
+  }
+}
