@@ -32,7 +32,7 @@ import { loadAll } from './cli/load.ts';
 import { validateCommand } from './cli/validate.ts';
 import { VERSION } from './version.ts';
 
-type Mode = 'intake' | 'results' | 'worker';
+export type Mode = 'intake' | 'results' | 'worker';
 
 async function main(argv: string[]): Promise<number> {
   const parsed = parseArgs(argv);
@@ -92,8 +92,24 @@ async function connectWithRetry(settings: Settings, logger: Logger): Promise<Db>
   }
 }
 
-async function run(modes: Mode[], settings: Settings, workflow: Workflow, redactor: Redactor): Promise<void> {
-  const logger = createLogger({ level: settings.logLevel, redactor, base: { service: 'secbot', mode: modes.join('+') } });
+export interface Runtime {
+  ports: Partial<Record<Mode, number>>;
+  worker: Worker | null;
+  db: Db;
+  logger: Logger;
+  stop(): Promise<void>;
+}
+
+/** Builds and starts the requested roles; `stop` drains HTTP, lets running tasks finish and closes the database. */
+export async function startSecbot(opts: {
+  modes: Mode[];
+  settings: Settings;
+  workflow: Workflow;
+  redactor: Redactor;
+  logSink?: (line: string) => void;
+}): Promise<Runtime> {
+  const { modes, settings, workflow } = opts;
+  const logger = createLogger({ level: settings.logLevel, redactor: opts.redactor, sink: opts.logSink, base: { service: 'secbot', mode: modes.join('+') } });
   const db = await connectWithRetry(settings, logger);
   if (settings.migrateOnStart) {
     const applied = await migrate(db);
@@ -110,12 +126,15 @@ async function run(modes: Mode[], settings: Settings, workflow: Workflow, redact
     for (const d of depth) metrics.queueTasks.set({ state: d.state, kind: d.kind }, d.count);
   });
   const worker = modes.includes('worker') ? startWorker({ settings, logger, metrics, queue, checks, results, components }) : null;
-  const servers: { stop: () => Promise<void> }[] = [];
+  const servers: { port: number; stop: () => Promise<void> }[] = [];
+  const ports: Runtime['ports'] = {};
   const common = { db, metrics, logger };
   if (modes.includes('intake')) {
     const intake = new IntakeService({ settings, workflow, checks, metrics, logger, onWork: () => worker?.poke() });
     const app = intakeApp({ ...common, name: 'intake', title: 'SecBot intake', description: 'GitLab webhook receiver', intake, maxBodyBytes: settings.maxBodyBytes });
-    servers.push(listen(app, settings, settings.intakePort, logger, 'intake'));
+    const s = listen(app, settings, settings.intakePort, logger, 'intake');
+    servers.push(s);
+    ports.intake = s.port;
   }
   if (modes.includes('results')) {
     const status = new StatusService({ checks, results, queue, outputs: components.outputs, ttlMs: settings.gateCacheTtlMs, metrics, logger, refreshTimeoutMs: settings.httpTimeoutMs });
@@ -123,20 +142,35 @@ async function run(modes: Mode[], settings: Settings, workflow: Workflow, redact
       ? { service: new AdminService({ checks, results, queue, status, workflow, settings }), token: settings.adminToken }
       : null;
     const app = resultsApp({ ...common, name: 'results', title: 'SecBot results', description: 'Security check status (the CI gate) and admin API', status, admin });
-    servers.push(listen(app, settings, settings.resultsPort, logger, 'results'));
+    const s = listen(app, settings, settings.resultsPort, logger, 'results');
+    servers.push(s);
+    ports.results = s.port;
   }
   if (modes.length === 1 && modes[0] === 'worker') {
     const app = baseApp({ ...common, name: 'worker', title: 'SecBot worker', description: 'Worker health and metrics' });
-    servers.push(listen(app, settings, settings.workerPort, logger, 'worker'));
+    const s = listen(app, settings, settings.workerPort, logger, 'worker');
+    servers.push(s);
+    ports.worker = s.port;
   }
   logger.info('secbot started', { version: VERSION, modes, database: describeDatabaseUrl(settings.databaseUrl), jobs: workflow.jobs.map((j) => j.name) });
-  installShutdown(async () => {
-    logger.info('shutting down: draining HTTP, letting running tasks finish', { grace_ms: settings.shutdownGraceMs });
-    await Promise.all(servers.map((s) => s.stop()));
-    await worker?.stop(settings.shutdownGraceMs);
-    await db.close();
-    logger.info('stopped');
-  }, logger);
+  return {
+    ports,
+    worker,
+    db,
+    logger,
+    stop: async () => {
+      logger.info('shutting down: draining HTTP, letting running tasks finish', { grace_ms: settings.shutdownGraceMs });
+      await Promise.all(servers.map((s) => s.stop()));
+      await worker?.stop(settings.shutdownGraceMs);
+      await db.close();
+      logger.info('stopped');
+    },
+  };
+}
+
+async function run(modes: Mode[], settings: Settings, workflow: Workflow, redactor: Redactor): Promise<void> {
+  const rt = await startSecbot({ modes, settings, workflow, redactor });
+  installShutdown(rt.stop, rt.logger);
 }
 
 function startWorker(d: {
@@ -179,9 +213,9 @@ function startWorker(d: {
 
 function listen(app: { listen: Function; stop: Function; server: unknown }, s: Settings, port: number, logger: Logger, name: string) {
   app.listen({ port, hostname: s.bind, reusePort: false, maxRequestBodySize: Math.max(s.maxBodyBytes * 2, 64 * 1024 * 1024) });
-  const actual = (app.server as { port?: number } | null)?.port;
+  const actual = (app.server as { port?: number } | null)?.port ?? port;
   logger.info(`${name} listening`, { bind: s.bind, port: actual });
-  return { stop: async () => void (await app.stop(false)) };
+  return { port: actual, stop: async () => void (await app.stop(false)) };
 }
 
 function installShutdown(stop: () => Promise<void>, logger: Logger): void {

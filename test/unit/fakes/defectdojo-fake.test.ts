@@ -4,7 +4,7 @@ import { parseGitleaksReport, ReportCrashError, ReportFormatError } from '../../
 import { computeHashCode } from '../../fakes/defectdojo/hash-code.ts';
 import { titlecase } from '../../fakes/defectdojo/titlecase.ts';
 
-const SAMPLES = '/work/shared/contracts/defectdojo/samples/';
+const SAMPLES = `${import.meta.dir}/../../fixtures/defectdojo/`;
 const PRO = ['Pro comes with support. Try today for free or email us at hello@defectdojo.com'];
 
 type Json = Record<string, any>;
