@@ -5,7 +5,9 @@
  */
 import { z } from 'zod';
 import type { CheckContext, EventType, MergeRequestInfo } from './check.ts';
-import { ZERO_SHA } from './check.ts';
+
+/** The null SHA GitLab sends for a created or deleted ref: 40 zeros, or 64 in a SHA-256 repository. */
+const isNullSha = (s: string) => /^0+$/.test(s);
 
 export type Classified =
   | { kind: 'ignored'; reason: string }
@@ -93,10 +95,10 @@ export function classify(header: string | null, body: unknown): Classified {
 }
 
 function classifyPush(kind: 'push' | 'tag_push', body: Record<string, unknown>): Classified {
-  const parsed = pushBody.safeParse(body);
+  const parsed = pushBody.safeParse(body, { reportInput: true });
   if (!parsed.success) return invalid(parsed.error);
   const p = parsed.data;
-  if (p.after === ZERO_SHA || (p.checkout_sha === null && kind === 'tag_push')) {
+  if (isNullSha(p.after) || (p.checkout_sha === null && kind === 'tag_push')) {
     return { kind: 'ignored', reason: `${kind === 'push' ? 'branch' : 'tag'} deletion: nothing to check` };
   }
   const isTag = p.ref.startsWith('refs/tags/');
@@ -114,7 +116,7 @@ function classifyPush(kind: 'push' | 'tag_push', body: Record<string, unknown>):
       eventType: kind,
       commitSha,
       ref: { kind: isTag ? 'tag' : 'branch', name: refName },
-      beforeSha: p.before === ZERO_SHA ? null : p.before,
+      beforeSha: isNullSha(p.before) ? null : p.before,
       mergeRequest: null,
       userName: p.user_username ?? p.user_name ?? null,
     }),
@@ -122,7 +124,7 @@ function classifyPush(kind: 'push' | 'tag_push', body: Record<string, unknown>):
 }
 
 function classifyMergeRequest(body: Record<string, unknown>): Classified {
-  const parsed = mrBody.safeParse(body);
+  const parsed = mrBody.safeParse(body, { reportInput: true });
   if (!parsed.success) return invalid(parsed.error);
   const m = parsed.data;
   const a = m.object_attributes;
