@@ -24,13 +24,14 @@ export function parseDotenv(text: string, fileName = '.env'): EnvMap {
       continue;
     }
     if (value.startsWith('[') || value.startsWith('{')) {
+      const startLine = i + 1;
       const collected = [stripComment(value)];
       while (!balanced(collected.join('\n')) && i + 1 < lines.length) {
         i++;
         collected.push(stripComment(lines[i]!));
       }
       value = collected.join('\n').trim();
-      if (!balanced(value)) throw new Error(`${fileName}:${i + 1}: unterminated value of ${key}`);
+      if (!balanced(value)) throw new Error(`${fileName}:${startLine}: unterminated value of ${key} (never closed before the end of the file)`);
       out[key] = value;
       continue;
     }
@@ -41,7 +42,12 @@ export function parseDotenv(text: string, fileName = '.env'): EnvMap {
 
 function readQuoted(value: string, fileName: string, lineNo: number): string {
   const q = value[0]!;
-  const end = value.lastIndexOf(q);
+  // The first closing quote ends the value: a comment after it may contain quotes too (`# DefectDojo's API`).
+  let end = -1;
+  for (let i = 1; i < value.length && end < 0; i++) {
+    if (q === '"' && value[i] === '\\') i++;
+    else if (value[i] === q) end = i;
+  }
   if (end <= 0) throw new Error(`${fileName}:${lineNo}: unterminated quoted value`);
   const inner = value.slice(1, end);
   return q === '"' ? inner.replace(/\\n/g, '\n').replace(/\\"/g, '"') : inner;
