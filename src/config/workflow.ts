@@ -57,11 +57,13 @@ const fileSchema = z.object({
   version: z.union([z.string(), z.number()]).transform(String),
   components: z.record(
     z.string(),
-    z.object({
-      handler_name: z.string().min(1),
-      config: z.record(z.string(), z.unknown()).nullish(),
-      env: z.record(z.string(), z.string().min(1)).nullish(),
-    }),
+    z
+      .object({
+        handler_name: z.string().min(1),
+        config: z.record(z.string(), z.unknown()).nullish(),
+        env: z.record(z.string(), z.string().min(1)).nullish(),
+      })
+      .strict(),
   ),
   jobs: z
     .array(
@@ -71,7 +73,7 @@ const fileSchema = z.object({
         scans: nameList,
         outputs: nameList,
         notifications: nameList,
-      }),
+      }).strict(),
     )
     .min(1),
 });
@@ -126,6 +128,10 @@ function resolveComponents(
   const out = new Map<string, ResolvedComponent>();
   for (const [name, c] of Object.entries(raw)) {
     const at = `components.${name}`;
+    if (name.includes(':')) {
+      problems.push(`${at}: a component name cannot contain ":" (task names such as output:<scan>:<output> use it as a separator)`);
+      continue;
+    }
     const entry = catalog.get(c.handler_name);
     if (!entry) {
       problems.push(`${at}.handler_name: unknown handler "${c.handler_name}" (known: ${[...catalog.keys()].join(', ')})`);
