@@ -6,7 +6,15 @@
 import { EVENT_TYPES } from '../core/check.ts';
 import type { Job } from './workflow.ts';
 
-const LITERAL = /^\^\(\?:([A-Za-z0-9_./ -]*)\)\$$/;
+/**
+ * A compiled rule `^(?:…)$` whose body has no regex operator: letters, digits, `_`, `-`, space, and the escapes
+ * `\.`, `\/`, `\-` (RegExp#source writes every `/` as `\/`). An unescaped `.` is a wildcard, not a literal.
+ */
+const LITERAL = /^\^\(\?:((?:[A-Za-z0-9_ -]|\\[./-])*)\)\$$/;
+
+function literalOf(r: RegExp): string | undefined {
+  return LITERAL.exec(r.source)?.[1]?.replace(/\\(.)/g, '$1');
+}
 
 export function findOverlaps(jobs: Job[]): string[] {
   const warnings: string[] = [];
@@ -27,8 +35,8 @@ function overlap(a: Job, b: Job): string | null {
   if (types.length === 0) return null;
   const shared = Object.keys(ra).filter((k) => k !== 'event_type' && k in rb);
   for (const key of shared) {
-    const la = LITERAL.exec(ra[key]!.source)?.[1];
-    const lb = LITERAL.exec(rb[key]!.source)?.[1];
+    const la = literalOf(ra[key]!);
+    const lb = literalOf(rb[key]!);
     if (la !== undefined && lb !== undefined && la !== lb) return null;
   }
   const others = [...new Set([...Object.keys(ra), ...Object.keys(rb)])].filter((k) => k !== 'event_type');
