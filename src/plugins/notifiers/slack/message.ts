@@ -61,7 +61,10 @@ export function buildMessage(check: CheckRecord, scans: readonly ScanFindings[],
   blocks.push(...packed.sections.map(section));
   const stripped = total - packed.shown;
   if (stripped > 0) blocks.push(section(`:no_bell: *${stripped}* were *stripped* from notification :no_bell:`));
-  const text = `${fresh.map((s) => `${s.scanName} found ${s.findings.length} new findings`).join(', ')} in ${check.projectPath} (${describeRef(check)})`;
+  // The fallback text is mrkdwn too (it is what notifications show): escape it like the blocks.
+  const text = escapeText(
+    `${fresh.map((s) => `${s.scanName} found ${s.findings.length} new findings`).join(', ')} in ${check.projectPath} (${describeRef(check)})`,
+  );
   return { text: text.slice(0, 3000), blocks };
 }
 
