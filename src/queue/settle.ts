@@ -1,7 +1,8 @@
 /**
  * Recording what became of claimed tasks, many per transaction (one commit for a batch is what lets the queue keep
  * up on Postgres, where every commit waits for the disk). Each write is fenced by (id, attempt, owner): a worker
- * whose lease was lost cannot overwrite the state of the attempt that took over.
+ * whose lease was lost cannot overwrite the state of the attempt that took over. Successful tasks of a batch are
+ * settled by one statement; a worker may claim its next tasks in the same transaction.
  */
 import { sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/database.ts';
@@ -23,28 +24,57 @@ export interface SettleResult {
 /** Runs inside the settling transaction after the task states changed (e.g. to update the check's verdict). */
 export type SettleHook = (tx: Db, applied: readonly Settlement[]) => Promise<void>;
 
-export async function settle(db: Db, items: readonly Settlement[], hook?: SettleHook): Promise<SettleResult> {
+export async function settleIn(tx: Db, items: readonly Settlement[], hook?: SettleHook): Promise<SettleResult> {
   if (items.length === 0) return { applied: [], released: 0 };
-  return db.tx(async (tx) => {
-    const applied: Settlement[] = [];
-    const done: number[] = [];
-    const failed: number[] = [];
-    for (const item of items) {
-      const finalState = await applyOne(tx, item);
-      if (finalState === null) continue;
-      applied.push(item);
-      if (finalState === 'done') done.push(item.task.id);
-      if (finalState === 'failed') failed.push(item.task.id);
-    }
-    await recordEvents(tx, applied.filter((a) => a.outcome.type !== 'done').map(eventOf));
-    const released = done.length > 0 ? await releaseChildren(tx, done) : 0;
-    if (failed.length > 0) await cancelDescendants(tx, failed);
-    if (hook && applied.length > 0) await hook(tx, applied);
-    return { applied, released };
-  });
+  const applied: Settlement[] = [];
+  const done = items.filter((i) => i.outcome.type === 'done');
+  const doneIds = await applyDone(tx, done.map((d) => d.task));
+  applied.push(...done.filter((d) => doneIds.has(d.task.id)));
+  const failed: number[] = [];
+  for (const item of items) {
+    if (item.outcome.type === 'done') continue;
+    const finalState = await applyOther(tx, item);
+    if (finalState === null) continue;
+    applied.push(item);
+    if (finalState === 'failed') failed.push(item.task.id);
+  }
+  await recordEvents(tx, applied.filter((a) => a.outcome.type !== 'done').map(eventOf));
+  const released = doneIds.size > 0 ? await releaseChildren(tx, [...doneIds]) : 0;
+  if (failed.length > 0) await cancelDescendants(tx, failed);
+  if (hook && applied.length > 0) await hook(tx, applied);
+  return { applied, released };
 }
 
-async function applyOne(tx: Db, { task, outcome }: Settlement): Promise<string | null> {
+export async function settle(db: Db, items: readonly Settlement[], hook?: SettleHook): Promise<SettleResult> {
+  if (items.length === 0) return { applied: [], released: 0 };
+  return db.tx((tx) => settleIn(tx, items, hook));
+}
+
+/** (id, attempt) pairs as one JSON parameter, expanded by the database: one statement text whatever the batch size. */
+function pairs(tx: Db, tasks: readonly ClaimedTask[]): SQL {
+  const json = JSON.stringify(tasks.map((t) => [t.id, t.attempt]));
+  return tx.dialect === 'postgres'
+    ? sql`SELECT (e->>0)::bigint, (e->>1)::int FROM jsonb_array_elements(CAST(${json} AS text)::jsonb) AS e`
+    : sql`SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(${json})`;
+}
+
+async function applyDone(tx: Db, tasks: readonly ClaimedTask[]): Promise<Set<number>> {
+  if (tasks.length === 0) return new Set();
+  const now = nowSql(tx.dialect);
+  const byOwner = Map.groupBy(tasks, (t) => t.owner);
+  const ids = new Set<number>();
+  for (const [owner, group] of byOwner) {
+    const rows = await tx.all<{ id: number }>(sql`
+      UPDATE tasks SET state = 'done', finished_at = ${now}, last_error = NULL, lease_owner = NULL,
+        lease_until = NULL, updated_at = ${now}
+      WHERE state = 'running' AND lease_owner = ${owner} AND (id, attempts) IN (${pairs(tx, group)})
+      RETURNING id`);
+    for (const r of rows) ids.add(Number(r.id));
+  }
+  return ids;
+}
+
+async function applyOther(tx: Db, { task, outcome }: Settlement): Promise<string | null> {
   const now = nowSql(tx.dialect);
   const fence = sql`id = ${task.id} AND attempts = ${task.attempt} AND lease_owner = ${task.owner} AND state = 'running'`;
   const clearLease = sql`lease_owner = NULL, lease_until = NULL, updated_at = ${now}`;
@@ -52,9 +82,7 @@ async function applyOne(tx: Db, { task, outcome }: Settlement): Promise<string |
   let state: string;
   switch (outcome.type) {
     case 'done':
-      state = 'done';
-      set = sql`state = 'done', finished_at = ${now}, last_error = NULL`;
-      break;
+      throw new Error('done outcomes are settled in bulk');
     case 'retry':
       state = task.attempt >= task.maxAttempts ? 'failed' : 'queued';
       set =
@@ -91,18 +119,23 @@ function eventOf({ task, outcome }: Settlement): { id: number; attempt: number; 
   return { id: task.id, attempt: task.attempt, event, message };
 }
 
-/** Decrements each child's count of unfinished parents (by how many of its parents finished) and queues the ready. */
+/**
+ * One statement: each child's count of unfinished parents drops by how many of its parents just finished (two
+ * parents may finish in one batch), and a child whose count reaches zero is queued.
+ */
 async function releaseChildren(tx: Db, parentIds: number[]): Promise<number> {
   const now = nowSql(tx.dialect);
   const parents = sql.join(parentIds.map((id) => sql`${id}`), sql`, `);
-  await tx.run(sql`
-    UPDATE tasks SET pending_parents = pending_parents -
-      (SELECT COUNT(*) FROM task_deps d WHERE d.child_id = tasks.id AND d.parent_id IN (${parents}))
-    WHERE id IN (SELECT child_id FROM task_deps WHERE parent_id IN (${parents}))`);
-  return tx.run(sql`
-    UPDATE tasks SET state = 'queued', run_at = ${now}, updated_at = ${now}
-    WHERE state = 'blocked' AND pending_parents <= 0
-      AND id IN (SELECT child_id FROM task_deps WHERE parent_id IN (${parents}))`);
+  const finished = sql`(SELECT COUNT(*) FROM task_deps d WHERE d.child_id = tasks.id AND d.parent_id IN (${parents}))`;
+  const rows = await tx.all<{ state: string }>(sql`
+    UPDATE tasks SET
+      state = CASE WHEN state = 'blocked' AND pending_parents - ${finished} <= 0 THEN 'queued' ELSE state END,
+      run_at = CASE WHEN state = 'blocked' AND pending_parents - ${finished} <= 0 THEN ${now} ELSE run_at END,
+      pending_parents = pending_parents - ${finished},
+      updated_at = ${now}
+    WHERE id IN (SELECT child_id FROM task_deps WHERE parent_id IN (${parents}))
+    RETURNING state`);
+  return rows.filter((r) => r.state === 'queued').length;
 }
 
 /** A failed task's dependents can never run: mark all of them (transitively) cancelled. */

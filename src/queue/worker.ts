@@ -6,7 +6,7 @@
  */
 import type { Logger } from '../log/logger.ts';
 import type { TaskQueue } from './task-queue.ts';
-import { settle, type SettleHook, type Settlement } from './settle.ts';
+import type { SettleHook, Settlement } from './settle.ts';
 import type { ClaimedTask, Outcome } from './types.ts';
 
 export type TaskHandler = (task: ClaimedTask, signal: AbortSignal) => Promise<Outcome>;
@@ -152,22 +152,26 @@ export class Worker {
 
   private async flushNow(): Promise<void> {
     const batch = this.pending.splice(0);
+    const free = this.opts.concurrency - this.running.size;
+    const next = this.stopping ? null : { owner: this.opts.owner, limit: free, leaseMs: this.opts.leaseMs };
     try {
-      const result = await settle(this.queue.db, batch.map((b) => b.s), this.opts.settleHook);
+      const result = await this.queue.settleAndClaim(batch.map((b) => b.s), this.opts.settleHook, next);
+      for (const task of result.claimed) this.startTask(task);
       const applied = new Set(result.applied);
       for (const b of batch) {
         if (applied.has(b.s)) await this.opts.onSettled?.(b.s, b.durationMs);
         else this.opts.logger.warn('task outcome dropped: its lease was lost to another worker', { task_id: b.s.task.id });
       }
-      if (result.released > 0) this.poke();
+      // Claimed as many as fit: more work may be waiting, so let the loop look again.
+      if (result.released > 0 || (next && result.claimed.length === next.limit)) this.poke();
     } catch (err) {
       // The outcomes are not recorded; the leases will expire and the tasks run again (handlers are idempotent).
       this.opts.logger.error('recording task outcomes failed; the tasks will be retried after their lease', { error: err });
+      this.poke();
     } finally {
       this.flushing = null;
       if (this.pending.length > 0) this.scheduleFlush();
     }
-    this.poke();
   }
 
   private async heartbeat(): Promise<void> {

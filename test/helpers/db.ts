@@ -39,7 +39,16 @@ export async function createDatabaseUrl(kind: DbKind): Promise<{ url: string; dr
     url: url.toString(),
     drop: async () => {
       const a = postgres(PG_ADMIN_URL, { max: 1, onnotice: () => {} });
-      await a.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      // FORCE cannot end an autovacuum worker of another role; it goes away by itself, so try again shortly.
+      for (let attempt = 1; attempt <= 10; attempt++) {
+        try {
+          await a.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+          break;
+        } catch (err) {
+          if (attempt === 10) console.warn(`could not drop test database ${name}: ${(err as Error).message}`);
+          await Bun.sleep(300);
+        }
+      }
       await a.end();
     },
   };
