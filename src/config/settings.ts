@@ -103,7 +103,9 @@ export type Settings = {
 export const DEFAULT_DATABASE_URL = 'data/secbot.sqlite';
 
 export function loadSettings(env: EnvMap): Settings {
-  const parsed = settingsSchema.safeParse(env);
+  // An empty assignment (`SECBOT_INTAKE_PORT=`) means "not set": it falls back to the default instead of 0 or "".
+  const given = Object.fromEntries(Object.entries(env).filter(([, v]) => v.trim() !== ''));
+  const parsed = settingsSchema.safeParse(given);
   if (!parsed.success) throw new ConfigError(formatEnvIssues(parsed.error));
   const s = parsed.data;
   return {

@@ -39,7 +39,7 @@ const project = z.object({
 const pushBody = z.object({
   before: sha,
   after: sha,
-  ref: z.string().regex(/^refs\/(heads|tags)\/.+/, 'must be refs/heads/<branch> or refs/tags/<tag>').max(1024),
+  ref: z.string().regex(/^refs\/(heads|tags)\/[^\x00-\x1f\x7f]+$/, 'must be refs/heads/<branch> or refs/tags/<tag>').max(1024),
   checkout_sha: sha.nullish(),
   project_id: z.number().int().nullish(),
   user_username: z.string().nullish(),

@@ -63,7 +63,7 @@ export function buildMessage(check: CheckRecord, scans: readonly ScanFindings[],
   if (stripped > 0) blocks.push(section(`:no_bell: *${stripped}* were *stripped* from notification :no_bell:`));
   // The fallback text is mrkdwn too (it is what notifications show): escape it like the blocks.
   const text = escapeText(
-    `${fresh.map((s) => `${s.scanName} found ${s.findings.length} new findings`).join(', ')} in ${check.projectPath} (${describeRef(check)})`,
+    `${fresh.map((s) => `${s.scanName} found ${s.findings.length} new finding${s.findings.length === 1 ? "" : "s"}`).join(', ')} in ${check.projectPath} (${describeRef(check)})`,
   );
   return { text: text.slice(0, 3000), blocks };
 }
