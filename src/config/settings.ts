@@ -61,8 +61,10 @@ const settingsSchema = z.object({
   SECBOT_SLACK_API_URL: z.url().default('https://slack.com/api/'),
   SECBOT_HTTP_TIMEOUT_MS: int(30_000, 100),
   SECBOT_SQLITE_SYNCHRONOUS: z.enum(['FULL', 'NORMAL']).default('FULL'),
-  SECBOT_PUBLIC_RESULTS_URL: z.url().optional(),
 });
+
+/** Every environment variable SecBot reads itself (config.yml components name their own). */
+export const SETTINGS_VARIABLES: readonly string[] = Object.keys(settingsSchema.shape);
 
 export type Settings = {
   gitlab: GitlabInstance[];
@@ -94,7 +96,6 @@ export type Settings = {
   slackApiUrl: string;
   httpTimeoutMs: number;
   sqliteSynchronous: 'FULL' | 'NORMAL';
-  publicResultsUrl?: string;
   /** The whole layered environment: config.yml components name variables from it. */
   env: EnvMap;
 };
@@ -138,7 +139,6 @@ export function loadSettings(env: EnvMap): Settings {
     slackApiUrl: s.SECBOT_SLACK_API_URL,
     httpTimeoutMs: s.SECBOT_HTTP_TIMEOUT_MS,
     sqliteSynchronous: s.SECBOT_SQLITE_SYNCHRONOUS,
-    publicResultsUrl: s.SECBOT_PUBLIC_RESULTS_URL,
     env,
   };
 }

@@ -113,7 +113,6 @@ describe('environment variables', () => {
     ['SECBOT_LOG_LEVEL', 'verbose'],
     ['SECBOT_SQLITE_SYNCHRONOUS', 'OFF'],
     ['SECBOT_SLACK_API_URL', 'not a url'],
-    ['SECBOT_PUBLIC_RESULTS_URL', 'results.local'],
     ['SECBOT_ADMIN_TOKEN', ADMIN_SECRET],
   ])('%s=%p → error naming the variable, not the value', (name, value) => {
     const err = errorOf(() => loadSettings({ ...BASE, [name]: value }));
@@ -152,7 +151,6 @@ describe('environment variables', () => {
       sqliteSynchronous: 'FULL',
     });
     expect(s.adminToken).toBeUndefined();
-    expect(s.publicResultsUrl).toBeUndefined();
     expect(s.gitlab).toHaveLength(1);
     expect(s.env).toBe(BASE);
   });
