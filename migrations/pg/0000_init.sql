@@ -49,6 +49,7 @@ CREATE TABLE "output_results" (
 	"verdict" text,
 	"verdict_at" bigint,
 	"refresh_error" text,
+	"attempted_at" bigint,
 	"created_at" bigint NOT NULL,
 	"updated_at" bigint NOT NULL,
 	CONSTRAINT "output_results_check_id_generation_scan_output_pk" PRIMARY KEY("check_id","generation","scan","output")

@@ -51,6 +51,7 @@ CREATE TABLE `output_results` (
 	`verdict` text,
 	`verdict_at` integer,
 	`refresh_error` text,
+	`attempted_at` integer,
 	`created_at` integer NOT NULL,
 	`updated_at` integer NOT NULL,
 	PRIMARY KEY(`check_id`, `generation`, `scan`, `output`)

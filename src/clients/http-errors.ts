@@ -1,11 +1,14 @@
 /** Maps HTTP transport failures of external APIs to SecBot's error kinds, with operator-facing messages. */
 import { PermanentError, RetryableError } from '../core/errors.ts';
 
-export function networkError(service: string, url: string, err: unknown): RetryableError {
+/** The request may or may not have reached the server: no answer came back (timeout, reset, refused). */
+export class NoAnswerError extends RetryableError {}
+
+export function networkError(service: string, url: string, err: unknown): NoAnswerError {
   const e = err as { name?: string; message?: string; code?: string };
-  if (e?.name === 'TimeoutError') return new RetryableError(`${service} at ${url} did not answer in time`, { cause: err });
-  if (e?.name === 'AbortError') return new RetryableError(`request to ${service} was aborted`, { cause: err });
-  return new RetryableError(`${service} at ${url} is unreachable: ${e?.code ?? e?.message ?? String(err)}`, { cause: err });
+  if (e?.name === 'TimeoutError') return new NoAnswerError(`${service} at ${url} did not answer in time`, { cause: err });
+  if (e?.name === 'AbortError') return new NoAnswerError(`request to ${service} was aborted`, { cause: err });
+  return new NoAnswerError(`${service} at ${url} is unreachable: ${e?.code ?? e?.message ?? String(err)}`, { cause: err });
 }
 
 /** Seconds or an HTTP date, as Retry-After allows; undefined when absent or unparseable. */

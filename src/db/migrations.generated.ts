@@ -5,15 +5,15 @@ export const EMBEDDED_MIGRATIONS: { sqlite: EmbeddedMigration[]; pg: EmbeddedMig
   "sqlite": [
     {
       "tag": "0000_init",
-      "when": 1795815551169,
-      "hash": "f76df53690efa65f3b627d104ba43d75e526d233ea2bfe658bed7e40337d8cce",
+      "when": 1795816872436,
+      "hash": "b42897e70f96d3bf5978b82ed135e1aebdb80c0defcb1b85a7507fd26931cfef",
       "statements": [
         "CREATE TABLE `checks` (\n\t`id` text PRIMARY KEY NOT NULL,\n\t`generation` integer DEFAULT 1 NOT NULL,\n\t`state` text NOT NULL,\n\t`error` text,\n\t`event_type` text NOT NULL,\n\t`host` text NOT NULL,\n\t`project_path` text NOT NULL,\n\t`commit_sha` text NOT NULL,\n\t`ref_name` text NOT NULL,\n\t`job_name` text,\n\t`context` text NOT NULL,\n\t`created_at` integer NOT NULL,\n\t`updated_at` integer NOT NULL,\n\t`finished_at` integer,\n\t`verdict` text\n);",
         "CREATE INDEX `checks_created_idx` ON `checks` (`created_at`);",
         "CREATE INDEX `checks_project_idx` ON `checks` (`project_path`,`created_at`);",
         "CREATE TABLE `deliveries` (\n\t`key` text PRIMARY KEY NOT NULL,\n\t`check_id` text,\n\t`event_type` text NOT NULL,\n\t`outcome` text NOT NULL,\n\t`received_at` integer NOT NULL\n);",
         "CREATE TABLE `notifications` (\n\t`check_id` text NOT NULL,\n\t`generation` integer NOT NULL,\n\t`output` text NOT NULL,\n\t`notifier` text NOT NULL,\n\t`channel` text NOT NULL,\n\t`state` text NOT NULL,\n\t`detail` text,\n\t`created_at` integer NOT NULL,\n\t`updated_at` integer NOT NULL,\n\tPRIMARY KEY(`check_id`, `generation`, `output`, `notifier`, `channel`)\n);",
-        "CREATE TABLE `output_results` (\n\t`check_id` text NOT NULL,\n\t`generation` integer NOT NULL,\n\t`scan` text NOT NULL,\n\t`output` text NOT NULL,\n\t`status` text NOT NULL,\n\t`external_id` text,\n\t`external_url` text,\n\t`findings` text NOT NULL,\n\t`verdict` text,\n\t`verdict_at` integer,\n\t`refresh_error` text,\n\t`created_at` integer NOT NULL,\n\t`updated_at` integer NOT NULL,\n\tPRIMARY KEY(`check_id`, `generation`, `scan`, `output`)\n);",
+        "CREATE TABLE `output_results` (\n\t`check_id` text NOT NULL,\n\t`generation` integer NOT NULL,\n\t`scan` text NOT NULL,\n\t`output` text NOT NULL,\n\t`status` text NOT NULL,\n\t`external_id` text,\n\t`external_url` text,\n\t`findings` text NOT NULL,\n\t`verdict` text,\n\t`verdict_at` integer,\n\t`refresh_error` text,\n\t`attempted_at` integer,\n\t`created_at` integer NOT NULL,\n\t`updated_at` integer NOT NULL,\n\tPRIMARY KEY(`check_id`, `generation`, `scan`, `output`)\n);",
         "CREATE TABLE `scan_results` (\n\t`check_id` text NOT NULL,\n\t`generation` integer NOT NULL,\n\t`scan` text NOT NULL,\n\t`status` text NOT NULL,\n\t`finding_count` integer NOT NULL,\n\t`report` text NOT NULL,\n\t`leaks` text NOT NULL,\n\t`summary` text NOT NULL,\n\t`created_at` integer NOT NULL,\n\tPRIMARY KEY(`check_id`, `generation`, `scan`)\n);",
         "CREATE TABLE `task_deps` (\n\t`parent_id` integer NOT NULL,\n\t`child_id` integer NOT NULL,\n\tPRIMARY KEY(`parent_id`, `child_id`)\n);",
         "CREATE INDEX `task_deps_child_idx` ON `task_deps` (`child_id`);",
@@ -29,13 +29,13 @@ export const EMBEDDED_MIGRATIONS: { sqlite: EmbeddedMigration[]; pg: EmbeddedMig
   "pg": [
     {
       "tag": "0000_init",
-      "when": 1795815552159,
-      "hash": "9c1ac549a9a3328b225f75fe147bbe5c258d5c99bc99454313826784d6167937",
+      "when": 1795816873245,
+      "hash": "52981cc04642d044f804bdbc6beac6bed7b4cd951d4d8bd7efd44b4f3d964579",
       "statements": [
         "CREATE TABLE \"checks\" (\n\t\"id\" text PRIMARY KEY NOT NULL,\n\t\"generation\" integer DEFAULT 1 NOT NULL,\n\t\"state\" text NOT NULL,\n\t\"error\" text,\n\t\"event_type\" text NOT NULL,\n\t\"host\" text NOT NULL,\n\t\"project_path\" text NOT NULL,\n\t\"commit_sha\" text NOT NULL,\n\t\"ref_name\" text NOT NULL,\n\t\"job_name\" text,\n\t\"context\" text NOT NULL,\n\t\"created_at\" bigint NOT NULL,\n\t\"updated_at\" bigint NOT NULL,\n\t\"finished_at\" bigint,\n\t\"verdict\" text\n);",
         "CREATE TABLE \"deliveries\" (\n\t\"key\" text PRIMARY KEY NOT NULL,\n\t\"check_id\" text,\n\t\"event_type\" text NOT NULL,\n\t\"outcome\" text NOT NULL,\n\t\"received_at\" bigint NOT NULL\n);",
         "CREATE TABLE \"notifications\" (\n\t\"check_id\" text NOT NULL,\n\t\"generation\" integer NOT NULL,\n\t\"output\" text NOT NULL,\n\t\"notifier\" text NOT NULL,\n\t\"channel\" text NOT NULL,\n\t\"state\" text NOT NULL,\n\t\"detail\" text,\n\t\"created_at\" bigint NOT NULL,\n\t\"updated_at\" bigint NOT NULL,\n\tCONSTRAINT \"notifications_check_id_generation_output_notifier_channel_pk\" PRIMARY KEY(\"check_id\",\"generation\",\"output\",\"notifier\",\"channel\")\n);",
-        "CREATE TABLE \"output_results\" (\n\t\"check_id\" text NOT NULL,\n\t\"generation\" integer NOT NULL,\n\t\"scan\" text NOT NULL,\n\t\"output\" text NOT NULL,\n\t\"status\" text NOT NULL,\n\t\"external_id\" text,\n\t\"external_url\" text,\n\t\"findings\" text NOT NULL,\n\t\"verdict\" text,\n\t\"verdict_at\" bigint,\n\t\"refresh_error\" text,\n\t\"created_at\" bigint NOT NULL,\n\t\"updated_at\" bigint NOT NULL,\n\tCONSTRAINT \"output_results_check_id_generation_scan_output_pk\" PRIMARY KEY(\"check_id\",\"generation\",\"scan\",\"output\")\n);",
+        "CREATE TABLE \"output_results\" (\n\t\"check_id\" text NOT NULL,\n\t\"generation\" integer NOT NULL,\n\t\"scan\" text NOT NULL,\n\t\"output\" text NOT NULL,\n\t\"status\" text NOT NULL,\n\t\"external_id\" text,\n\t\"external_url\" text,\n\t\"findings\" text NOT NULL,\n\t\"verdict\" text,\n\t\"verdict_at\" bigint,\n\t\"refresh_error\" text,\n\t\"attempted_at\" bigint,\n\t\"created_at\" bigint NOT NULL,\n\t\"updated_at\" bigint NOT NULL,\n\tCONSTRAINT \"output_results_check_id_generation_scan_output_pk\" PRIMARY KEY(\"check_id\",\"generation\",\"scan\",\"output\")\n);",
         "CREATE TABLE \"scan_results\" (\n\t\"check_id\" text NOT NULL,\n\t\"generation\" integer NOT NULL,\n\t\"scan\" text NOT NULL,\n\t\"status\" text NOT NULL,\n\t\"finding_count\" integer NOT NULL,\n\t\"report\" text NOT NULL,\n\t\"leaks\" text NOT NULL,\n\t\"summary\" text NOT NULL,\n\t\"created_at\" bigint NOT NULL,\n\tCONSTRAINT \"scan_results_check_id_generation_scan_pk\" PRIMARY KEY(\"check_id\",\"generation\",\"scan\")\n);",
         "CREATE TABLE \"task_deps\" (\n\t\"parent_id\" bigint NOT NULL,\n\t\"child_id\" bigint NOT NULL,\n\tCONSTRAINT \"task_deps_parent_id_child_id_pk\" PRIMARY KEY(\"parent_id\",\"child_id\")\n);",
         "CREATE TABLE \"task_events\" (\n\t\"id\" bigserial PRIMARY KEY NOT NULL,\n\t\"task_id\" bigint NOT NULL,\n\t\"attempt\" integer NOT NULL,\n\t\"event\" text NOT NULL,\n\t\"message\" text,\n\t\"at\" bigint NOT NULL\n);",

@@ -24,6 +24,8 @@ export interface StoredOutput {
   verdict: OutputVerdict | null;
   verdictAt: number | null;
   refreshError: string | null;
+  /** When an attempt last started sending to the output (an import may still be in flight there). */
+  attemptedAt: number | null;
 }
 
 export interface StoredNotification {
@@ -82,6 +84,20 @@ export class ResultStore {
     }));
   }
 
+  /** Records that an attempt is about to send to the output, before the request leaves. */
+  async markOutputAttempt(k: Key, scan: string, output: string, now = Date.now()): Promise<void> {
+    await this.db.run(sql`
+      INSERT INTO output_results (check_id, generation, scan, output, status, findings, attempted_at, created_at, updated_at)
+      VALUES (${k.checkId}, ${k.generation}, ${scan}, ${output}, 'pending', '[]', ${now}, ${now}, ${now})
+      ON CONFLICT (check_id, generation, scan, output) DO UPDATE SET attempted_at = excluded.attempted_at,
+        updated_at = excluded.updated_at`);
+  }
+
+  async clearOutputAttempt(k: Key, scan: string, output: string, now = Date.now()): Promise<void> {
+    await this.db.run(sql`UPDATE output_results SET attempted_at = NULL, updated_at = ${now}
+      WHERE check_id = ${k.checkId} AND generation = ${k.generation} AND scan = ${scan} AND output = ${output}`);
+  }
+
   /** Records an output's external id as soon as it exists, so a retry finds it instead of creating a second one. */
   async saveOutputExternalId(k: Key, scan: string, output: string, externalId: string, now = Date.now()): Promise<void> {
     await this.db.run(sql`
@@ -91,7 +107,7 @@ export class ResultStore {
         updated_at = excluded.updated_at`);
   }
 
-  async saveOutput(k: Key, o: Omit<StoredOutput, 'refreshError'>, now = Date.now()): Promise<void> {
+  async saveOutput(k: Key, o: Omit<StoredOutput, 'refreshError' | 'attemptedAt'>, now = Date.now()): Promise<void> {
     await this.db.run(sql`
       INSERT INTO output_results (check_id, generation, scan, output, status, external_id, external_url, findings,
         verdict, verdict_at, refresh_error, created_at, updated_at)
@@ -123,7 +139,7 @@ export class ResultStore {
 
   async outputs(k: Key, db: Db = this.db): Promise<StoredOutput[]> {
     const rows = await db.all<Record<string, unknown>>(sql`
-      SELECT scan, output, status, external_id, external_url, findings, verdict, verdict_at, refresh_error
+      SELECT scan, output, status, external_id, external_url, findings, verdict, verdict_at, refresh_error, attempted_at
       FROM output_results WHERE check_id = ${k.checkId} AND generation = ${k.generation} ORDER BY scan, output`);
     return rows.map((r) => ({
       scan: String(r.scan),
@@ -135,6 +151,7 @@ export class ResultStore {
       verdict: (r.verdict as OutputVerdict | null) ?? null,
       verdictAt: r.verdict_at === null || r.verdict_at === undefined ? null : Number(r.verdict_at),
       refreshError: (r.refresh_error as string | null) ?? null,
+      attemptedAt: r.attempted_at === null || r.attempted_at === undefined ? null : Number(r.attempted_at),
     }));
   }
 

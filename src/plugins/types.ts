@@ -55,7 +55,11 @@ export interface OutputPublishRequest extends TaskRunContext {
   scanName: string;
   report: ScanReport;
   /** What an earlier attempt of this task recorded, if anything: the key to idempotent retries. */
-  previous?: { externalId?: string };
+  previous?: { externalId?: string; attemptedAt?: number };
+  /** Durably records that this attempt is about to send (an ambiguous failure later means "maybe sent"). */
+  markAttempt(): Promise<void>;
+  /** The output answered (even with an error): nothing from this attempt can still be in flight. */
+  clearAttempt(): Promise<void>;
   /** Durably records the external id (e.g. the DefectDojo test) as soon as it exists, before the task ends. */
   saveExternalId(id: string): Promise<void>;
 }

@@ -80,7 +80,9 @@ export class TaskRunner {
       ...ctx,
       scanName,
       report: scan.report,
-      previous: previous?.externalId ? { externalId: previous.externalId } : undefined,
+      previous: previous ? { externalId: previous.externalId ?? undefined, attemptedAt: previous.attemptedAt ?? undefined } : undefined,
+      markAttempt: () => this.deps.results.markOutputAttempt(k, scanName, outputName),
+      clearAttempt: () => this.deps.results.clearOutputAttempt(k, scanName, outputName),
       saveExternalId: (id) => this.deps.results.saveOutputExternalId(k, scanName, outputName, id),
     });
     await this.deps.results.saveOutput(k, {

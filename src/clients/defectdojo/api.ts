@@ -8,7 +8,14 @@ import { DojoHttp, type DojoHttpOptions } from './http.ts';
 const named = z.object({ id: z.number(), name: z.string() });
 const product = named.extend({ prod_type: z.number() });
 const engagement = named.extend({ product: z.number() });
-const test = z.object({ id: z.number(), engagement: z.number(), tags: z.array(z.string()).default([]), scan_type: z.string().nullish() });
+const test = z.object({
+  id: z.number(),
+  engagement: z.number(),
+  tags: z.array(z.string()).default([]),
+  scan_type: z.string().nullish(),
+  /** 100 once an import finished; a test left below it was abandoned by a failed import. */
+  percent_complete: z.number().nullish(),
+});
 
 export const findingSchema = z.object({
   id: z.number(),

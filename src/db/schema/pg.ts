@@ -119,6 +119,7 @@ export const outputResults = pgTable(
     verdict: text('verdict'),
     verdictAt: ms('verdict_at'),
     refreshError: text('refresh_error'),
+    attemptedAt: ms('attempted_at'),
     createdAt: ms('created_at').notNull(),
     updatedAt: ms('updated_at').notNull(),
   },

@@ -118,6 +118,7 @@ export const outputResults = sqliteTable(
     verdict: text('verdict'),
     verdictAt: integer('verdict_at'),
     refreshError: text('refresh_error'),
+    attemptedAt: integer('attempted_at'),
     createdAt: integer('created_at').notNull(),
     updatedAt: integer('updated_at').notNull(),
   },

@@ -11,6 +11,12 @@ export const defectDojoConfigSchema = z
     /** Product type for new products; default: the GitLab host the event came from. */
     product_type_name: z.string().min(1).max(255).optional(),
     timeout_seconds: z.number().int().min(1).max(3600).default(300),
+    /**
+     * After an import whose answer was lost (timeout, dropped connection), wait this long for it to appear in
+     * DefectDojo before importing again; default: twice timeout_seconds. DefectDojo has no idempotency key, so this
+     * is what keeps a slow import from becoming two tests.
+     */
+    import_grace_seconds: z.number().int().min(0).max(24 * 3600).optional(),
   })
   .strict();
 

@@ -5,7 +5,8 @@
  */
 import { z } from 'zod';
 import { DefectDojoApi, isoDate } from '../../../clients/defectdojo/api.ts';
-import { PermanentError } from '../../../core/errors.ts';
+import { NoAnswerError } from '../../../clients/http-errors.ts';
+import { PermanentError, RetryableError } from '../../../core/errors.ts';
 import { engagementBranch } from '../../../core/check.ts';
 import type {
   Output,
@@ -65,7 +66,7 @@ class DefectDojoOutput implements Output {
       },
       signal,
     );
-    const testId = await this.existingTest(req) ?? (await this.importReport(req, context.engagementId));
+    const testId = (await this.existingTest(req)) ?? (await this.importAfterGrace(req, context.engagementId));
     const findings = await this.api.findingsOfTest(testId, signal);
     const summaries = await summarise(this.api, findings, { productId: context.productId, signal });
     req.log.info('DefectDojo test ready', { test_id: testId, findings: summaries.length, new: summaries.filter((f) => f.isNew).length });
@@ -84,7 +85,11 @@ class DefectDojoOutput implements Output {
     return { verdict: summaries.some((f) => f.open) ? ('fail' as const) : ('success' as const), findings: summaries };
   }
 
-  /** A test an earlier attempt created: recorded by id, or found by the check's tag (crash before recording). */
+  /**
+   * A test an earlier attempt created: recorded by id from a successful import, or found by the check's tag when the
+   * answer was lost. A tagged test is only taken when its import completed (percent_complete 100): DefectDojo does
+   * not roll back a failed import, and an abandoned half-imported test would hide findings.
+   */
   private async existingTest(req: OutputPublishRequest): Promise<number | undefined> {
     if (req.previous?.externalId) {
       const t = await this.api.getTest(Number(req.previous.externalId), req.signal).catch(() => undefined);
@@ -92,9 +97,33 @@ class DefectDojoOutput implements Output {
     }
     const scanTag = scanTagOf(req.scanName);
     const tagged = await this.api.findTestsByTag(req.check.id, req.signal);
-    const mine = tagged.filter((t) => t.tags.map((x) => x.toLowerCase()).includes(scanTag)).sort((a, b) => a.id - b.id)[0];
-    if (mine) await req.saveExternalId(String(mine.id));
-    return mine?.id;
+    const mine = tagged.filter((t) => t.tags.map((x) => x.toLowerCase()).includes(scanTag)).sort((a, b) => a.id - b.id);
+    const complete = mine.find((t) => t.percent_complete === 100);
+    if (complete) await req.saveExternalId(String(complete.id));
+    return complete?.id;
+  }
+
+  /**
+   * If an earlier attempt sent an import and never heard back, that import may still be running in DefectDojo:
+   * wait (without using up attempts) until the grace period has passed before importing again.
+   */
+  private async importAfterGrace(req: OutputPublishRequest, engagementId: number): Promise<number> {
+    const graceMs = (this.ctx.config.import_grace_seconds ?? 2 * this.ctx.config.timeout_seconds) * 1000;
+    const since = req.previous?.attemptedAt;
+    if (since !== undefined && Date.now() - since < graceMs) {
+      const waitMs = graceMs - (Date.now() - since);
+      throw new RetryableError(
+        `an earlier import (sent ${Math.round((Date.now() - since) / 1000)} s ago) got no answer and may still be running in DefectDojo; looking for its test again in ${Math.ceil(waitMs / 1000)} s before importing a second time`,
+        { retryAfterMs: Math.min(waitMs, 30_000), rateLimited: true },
+      );
+    }
+    await req.markAttempt();
+    try {
+      return await this.importReport(req, engagementId);
+    } catch (err) {
+      if (!(err instanceof NoAnswerError)) await req.clearAttempt();
+      throw err;
+    }
   }
 
   private async importReport(req: OutputPublishRequest, engagementId: number): Promise<number> {
