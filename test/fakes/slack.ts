@@ -50,6 +50,11 @@ export interface FakeSlack {
   requests: SlackRequestRecord[];
   unexpected: { method: string; path: string; reason: string }[];
   failNext(n: number, failure?: SlackFailure): void;
+  /**
+   * The next n accepted posts are stored at once but answered only after `ms`: a client killed meanwhile has
+   * posted without learning it (the "crashed after posting, before recording" window).
+   */
+  holdNext(n: number, ms: number): void;
   /** 'any' (default) accepts every channel; otherwise only the listed ones exist. */
   setChannels(channels: 'any' | (FakeSlackChannel | string)[]): void;
 }
@@ -71,12 +76,13 @@ interface SlackState {
   requests: SlackRequestRecord[];
   unexpected: FakeSlack['unexpected'];
   failures: { remaining: number; failure: SlackFailure }[];
+  holds: { remaining: number; ms: number }[];
 }
 
 export function startFakeSlack(opts: { token: string; channels?: 'any' | (FakeSlackChannel | string)[] }): FakeSlack {
   const state: SlackState = {
     token: opts.token, channels: normaliseChannels(opts.channels ?? 'any'), seq: 0,
-    messages: [], requests: [], unexpected: [], failures: [],
+    messages: [], requests: [], unexpected: [], failures: [], holds: [],
   };
   const server = Bun.serve({ port: 0, hostname: '127.0.0.1', reusePort: false, fetch: (req) => handleRequest(state, req) });
   return {
@@ -87,6 +93,9 @@ export function startFakeSlack(opts: { token: string; channels?: 'any' | (FakeSl
     unexpected: state.unexpected,
     failNext(n, failure = {}) {
       if (n > 0) state.failures.push({ remaining: n, failure });
+    },
+    holdNext(n, ms) {
+      if (n > 0) state.holds.push({ remaining: n, ms });
     },
     setChannels(list) {
       state.channels = normaliseChannels(list);
@@ -114,7 +123,13 @@ async function handleRequest(state: SlackState, req: Request): Promise<Response>
   }
   const bearer = auth === null ? undefined : (/^Bearer\s+(.*)$/i.exec(auth)?.[1] ?? '');
   const channel = typeof parsed.args.channel === 'string' ? parsed.args.channel : undefined;
-  return record(postMessage(state, parsed.args, bearer), channel);
+  const reply = postMessage(state, parsed.args, bearer);
+  const hold = reply.body.ok === true ? state.holds[0] : undefined;
+  if (hold) {
+    if (--hold.remaining <= 0) state.holds.shift();
+    await Bun.sleep(hold.ms);
+  }
+  return record(reply, channel);
 }
 
 // Checks run in the order Slack reports them: auth, injected failures, channel, content.
