@@ -8,4 +8,4 @@ cd "$root"
 ./scripts/setup.sh
 export SECBOT_TEST_PG_URL=${SECBOT_TEST_PG_URL:-$(./scripts/ensure-postgres.sh)}
 export PATH="$root/scripts/toolchain/node_modules/.bin:$root/.tools/bin:$PATH"
-exec bun test "$@"
+exec bun test --timeout 60000 "$@"

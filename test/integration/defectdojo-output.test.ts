@@ -49,7 +49,7 @@ describe('DefectDojo output', () => {
     expect(world.dojo.state.tests).toHaveLength(1);
     expect(world.dojo.requests.filter((r) => r.path.startsWith('/api/v2/import-scan')).length).toBe(1);
     expect(st.outputs[0].external_id ?? st.outputs[0].url).toContain(String(world.dojo.state.tests[0]!.id));
-  });
+  }, 60_000);
 
   test('DefectDojo that never recovers ends the check in error after the configured attempts, saying why', async () => {
     const world = await start({ env: { SECBOT_TASK_MAX_ATTEMPTS: '2' } });
