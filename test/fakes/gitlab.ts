@@ -33,6 +33,8 @@ export interface FakeGitLab {
   setToken(token: string): void;
   /** The next n routed requests answer `status` (default 500) before auth is checked. */
   failNext(n: number, opts?: { status?: number }): void;
+  /** Delays the next n git requests by `ms` before serving them normally (a slow or stuck fetch). */
+  holdNext(n: number, ms: number): void;
 }
 
 const ROUTE = /^\/(.+\.git)\/(info\/refs|git-upload-pack|git-receive-pack)$/;
@@ -62,13 +64,14 @@ interface GitLabState {
   requests: GitLabRequestRecord[];
   unexpected: FakeGitLab['unexpected'];
   failures: { remaining: number; status: number }[];
+  holds: { remaining: number; ms: number }[];
 }
 
 export function startFakeGitLab(opts: { reposDir: string; token: string }): FakeGitLab {
   const state: GitLabState = {
     reposDir: realpathSync(opts.reposDir),
     home: emptyHome(),
-    token: opts.token, requests: [], unexpected: [], failures: [],
+    token: opts.token, requests: [], unexpected: [], failures: [], holds: [],
   };
   const server = Bun.serve({
     port: 0,
@@ -89,6 +92,9 @@ export function startFakeGitLab(opts: { reposDir: string; token: string }): Fake
     },
     failNext(n, o = {}) {
       if (n > 0) state.failures.push({ remaining: n, status: o.status ?? 500 });
+    },
+    holdNext(n, ms) {
+      if (n > 0) state.holds.push({ remaining: n, ms });
     },
   };
 }
@@ -111,6 +117,11 @@ async function handleRequest(state: GitLabState, req: Request): Promise<Response
   if ('reason' in route) {
     state.unexpected.push({ method: req.method, path: url.pathname, reason: route.reason });
     return reply(404, 'Not Found\n');
+  }
+  const hold = state.holds[0];
+  if (hold) {
+    if (--hold.remaining <= 0) state.holds.shift();
+    await Bun.sleep(hold.ms);
   }
   const failure = state.failures[0];
   if (failure) {

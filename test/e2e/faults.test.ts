@@ -1,0 +1,83 @@
+/**
+ * Fault tests against the compiled binary (issue #8), on SQLite and Postgres: a worker SIGKILLed in the middle of
+ * a scan, of a DefectDojo import and of a Slack post. Each time the check must still end with the right verdict,
+ * with exactly one DefectDojo test per (check, scan) and at most one Slack message per channel.
+ */
+import { afterEach, describe, expect, test } from 'bun:test';
+import { DB_KINDS, type DbKind } from '../helpers/db.ts';
+import { HEADERS, pushPayload } from '../helpers/payloads.ts';
+import { fakeAwsKey } from '../helpers/secrets.ts';
+import { DEFAULT_CONFIG, World } from '../helpers/world.ts';
+
+const FAST = { SECBOT_LEASE_MS: '2000', SECBOT_POLL_MS: '100', SECBOT_LOG_LEVEL: 'info' };
+const GRACE_CONFIG = DEFAULT_CONFIG.replace('handler_name: defectdojo\n', 'handler_name: defectdojo\n    config: { import_grace_seconds: 8 }\n');
+
+let w: World | null = null;
+afterEach(async () => {
+  await w?.stop();
+  w = null;
+});
+
+/** intake, results and a victim worker as separate processes; arms a fault, pushes a leak, kills the victim. */
+async function killWorkerDuring(kind: DbKind, arm: (w: World) => void, reached: (w: World) => boolean) {
+  w = await World.start({ db: kind, launch: 'none', env: FAST, config: GRACE_CONFIG });
+  await w.startProcess(['intake']);
+  await w.startProcess(['results']);
+  const victim = await w.startProcess(['worker']);
+  const repo = w.repo('acme/faulty');
+  const base = repo.commit({ files: { 'README.md': 'x\n' }, message: 'init' });
+  const leak = repo.commit({ files: { 'prod.env': `AWS_ACCESS_KEY_ID=${fakeAwsKey()}\n` }, message: 'leak' });
+  arm(w);
+  const res = await w.deliver(HEADERS.push, pushPayload({ gitlabUrl: w.gitlab.url, path: 'acme/faulty', before: base, after: leak }));
+  expect(res.status).toBe(200);
+  const world = w;
+  await world.until(() => reached(world), 20_000, 'the fault point');
+  victim.kill('SIGKILL');
+  await victim.waitExit();
+  await world.startProcess(['worker']);
+  const id = world.checkId('acme/faulty', leak);
+  const st = await world.waitFinal(id, 60_000);
+  await world.until(async () => ['done', 'failed'].includes((await world.status(id)).notifications[0]?.state), 30_000, 'notification settled');
+  return { world, id, st: await world.status(id) };
+}
+
+for (const kind of DB_KINDS) {
+  describe(`worker killed mid-task on ${kind}`, () => {
+    test('in the middle of a scan (git fetch in flight): the scan runs again and the check completes', async () => {
+      const { world, st } = await killWorkerDuring(
+        kind,
+        (x) => x.gitlab.holdNext(1, 3000),
+        (x) => x.gitlab.requests.length > 0,
+      );
+      expect(st.status).toBe('fail');
+      expect(st.scans[0].attempts).toBe(2);
+      expect(world.dojo.state.tests).toHaveLength(1);
+      expect(world.slack.messages).toHaveLength(1);
+    });
+
+    test('in the middle of a DefectDojo import: no second test is created', async () => {
+      const { world, st } = await killWorkerDuring(
+        kind,
+        (x) => x.dojo.failNext(1, { delayMs: 3000, pathPrefix: '/api/v2/import-scan' }),
+        (x) => x.dojo.requests.some((r) => r.path.startsWith('/api/v2/import-scan')),
+      );
+      expect(st.status).toBe('fail');
+      expect(world.dojo.state.tests).toHaveLength(1);
+      expect(world.dojo.requests.filter((r) => r.path.startsWith('/api/v2/import-scan'))).toHaveLength(1);
+      expect(world.slack.messages).toHaveLength(1);
+    });
+
+    test('after Slack stored the post but before the worker recorded it: no second message', async () => {
+      const { world, st } = await killWorkerDuring(
+        kind,
+        (x) => x.slack.holdNext(1, 3000),
+        (x) => x.slack.messages.length === 1,
+      );
+      expect(st.status).toBe('fail');
+      await Bun.sleep(500);
+      expect(world.slack.messages).toHaveLength(1);
+      expect(st.notifications[0].channels[0]).toMatchObject({ state: 'uncertain' });
+      expect(world.dojo.state.tests).toHaveLength(1);
+    });
+  });
+}
