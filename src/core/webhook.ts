@@ -74,7 +74,8 @@ const CODE_CHANGING_MR_ACTIONS = new Set(['open', 'reopen', 'update']);
 export function eventKind(header: string | null, body: Record<string, unknown>): string | null {
   const fromBody = str(body.object_kind) ?? str(body.event_name) ?? str(body.event_type);
   if (header === 'System Hook') return fromBody;
-  if (header && header in HEADER_KIND) return HEADER_KIND[header]!;
+  // Own keys only: `in` would also match "constructor", "__proto__", … and return a non-string kind.
+  if (header && Object.hasOwn(HEADER_KIND, header)) return HEADER_KIND[header]!;
   return header ? null : fromBody;
 }
 
