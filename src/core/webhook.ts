@@ -47,14 +47,17 @@ const pushBody = z.object({
   project,
 });
 
+/** Git forbids control characters in ref names; Postgres text cannot even store NUL (it would answer 503). */
+const branchName = z.string().min(1).max(1024).regex(/^[^\x00-\x1f\x7f]+$/, 'must be a branch name without control characters');
+
 const mrBody = z.object({
   user: z.object({ username: z.string().nullish() }).nullish(),
   project,
   object_attributes: z.object({
     iid: z.number().int().positive(),
     action: z.string().nullish(),
-    source_branch: z.string().min(1).max(1024),
-    target_branch: z.string().min(1).max(1024),
+    source_branch: branchName,
+    target_branch: branchName,
     oldrev: sha.nullish(),
     url: z.string().nullish(),
     title: z.string().nullish(),
