@@ -70,7 +70,8 @@ export function adminApp(admin: AdminService, adminToken: string) {
 }
 
 const listQuery = z.object({
-  project: z.string().max(1024).optional(),
+  // No project path has control characters, and Postgres cannot even bind a NUL (it answered 500).
+  project: z.string().max(1024).regex(/^[^\x00-\x1f\x7f]*$/, 'must not contain control characters').optional(),
   status: z.enum(GATE_STATUSES as [string, ...string[]]).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
   before: z.coerce.number().int().positive().optional(),
