@@ -170,6 +170,8 @@ export async function startSecbot(opts: {
 
 async function run(modes: Mode[], settings: Settings, workflow: Workflow, redactor: Redactor): Promise<void> {
   const rt = await startSecbot({ modes, settings, workflow, redactor });
+  // A stray rejection is a bug to see in the logs, not a reason to drop the work in flight.
+  process.on('unhandledRejection', (reason) => rt.logger.error('unhandled promise rejection', { error: reason }));
   installShutdown(rt.stop, rt.logger);
 }
 
