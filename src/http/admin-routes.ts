@@ -9,6 +9,11 @@ import { errorBody } from './common.ts';
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
 
+/** The scheme the admin routes' `security` names; without it in components the OpenAPI document is invalid. */
+export const ADMIN_SECURITY_SCHEMES = {
+  adminToken: { type: 'http' as const, scheme: 'bearer', description: 'Authorization: Bearer <SECBOT_ADMIN_TOKEN>' },
+};
+
 export function adminApp(admin: AdminService, adminToken: string) {
   const expected = digest(adminToken);
   const authorised = (header: string | null) => {

@@ -20,6 +20,8 @@ export interface AppDeps {
   db: Db;
   metrics: Metrics;
   logger: Logger;
+  /** OpenAPI security schemes the app's routes refer to by name (components.securitySchemes). */
+  securitySchemes?: Record<string, { type: 'http'; scheme: string; description?: string }>;
 }
 
 export const errorBody = z.object({ code: z.string(), message: z.string() }).meta({ id: 'Error' });
@@ -63,7 +65,10 @@ export function baseApp(deps: AppDeps) {
         provider: 'swagger-ui',
         mapJsonSchema: { zod: z.toJSONSchema },
         exclude: { paths: ['/docs/assets/swagger-ui-bundle.js', '/docs/assets/swagger-ui.css'] },
-        documentation: { info: { title: deps.title, version: VERSION, description: deps.description } },
+        documentation: {
+          info: { title: deps.title, version: VERSION, description: deps.description },
+          ...(deps.securitySchemes ? { components: { securitySchemes: deps.securitySchemes } } : {}),
+        },
         swagger: { cdn: '/docs/assets/swagger-ui-bundle.js', theme: '/docs/assets/swagger-ui.css', autoDarkMode: false },
       }),
     )

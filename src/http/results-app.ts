@@ -5,7 +5,7 @@ import { isCheckId } from '../core/check-id.ts';
 import type { StatusService } from '../services/status-service.ts';
 import type { AdminService } from '../services/admin-service.ts';
 import { baseApp, errorBody, type AppDeps } from './common.ts';
-import { adminApp } from './admin-routes.ts';
+import { ADMIN_SECURITY_SCHEMES, adminApp } from './admin-routes.ts';
 
 const statusBody = z
   .looseObject({
@@ -15,7 +15,7 @@ const statusBody = z
   .meta({ id: 'CheckStatus' });
 
 export function resultsApp(deps: AppDeps & { status: StatusService; admin: { service: AdminService; token: string } | null }) {
-  const app = baseApp(deps).get(
+  const app = baseApp({ ...deps, securitySchemes: deps.admin ? ADMIN_SECURITY_SCHEMES : undefined }).get(
     '/v1/security/gitlab/check/:security_check_id',
     async ({ params, set }) => {
       const id = params.security_check_id;
