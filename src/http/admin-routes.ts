@@ -69,7 +69,12 @@ export function adminApp(admin: AdminService, adminToken: string) {
       },
       {
         detail: { summary: 'Run a check that ended in error again (new generation)', tags: ['admin'], security },
-        response: { 401: errorBody, 404: errorBody, 409: errorBody },
+        response: {
+          202: z.object({ status: z.literal('rerun'), security_check_id: z.string(), generation: z.number() }),
+          401: errorBody,
+          404: errorBody,
+          409: errorBody,
+        },
       },
     );
 }

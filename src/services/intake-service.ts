@@ -94,7 +94,9 @@ export class IntakeService {
   }
 
   private answer(d: Delivery, outcome: string, status: number, body: Record<string, unknown>, kind?: string): IntakeAnswer {
-    const event = kind ?? (d.event ? (eventKindOfHeader(d.event) ?? 'other') : 'none');
+    const raw = kind ?? (d.event ? (eventKindOfHeader(d.event) ?? 'other') : 'none');
+    // Label values come from the request: only known kinds become series, so a sender cannot grow /metrics forever.
+    const event = METRIC_EVENT_KINDS.has(raw) ? raw : 'other';
     this.deps.metrics.webhookEvents.inc({ event, outcome });
     const level = status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info';
     this.deps.logger[level]('webhook delivery', {
@@ -125,6 +127,8 @@ function responseOf(r: AcceptResult, job: string | null): Record<string, unknown
   };
   return { status: r.outcome, security_check_id: r.checkId, job, tasks: r.tasks, message: messages[r.outcome] };
 }
+
+const METRIC_EVENT_KINDS = new Set(['push', 'tag_push', 'merge_request', 'system', 'none', 'other']);
 
 function eventKindOfHeader(header: string): string | null {
   return header === 'System Hook' ? 'system' : eventKind(header, {});

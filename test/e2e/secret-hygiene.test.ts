@@ -71,8 +71,8 @@ for (const kind of DB_KINDS) {
         gitlab: JSON.stringify(w.gitlab.requests),
         api: apis.join('\n'),
       };
-      expect(haystacks.database.length).toBeGreaterThan(1000);
-      expect(haystacks.defectdojo).toContain('REDACTED');
+      expect(haystacks.database!.length).toBeGreaterThan(1000);
+      expect(haystacks.defectdojo!).toContain('REDACTED');
       const needles = { aws: secrets[0]!, pat: secrets[1]!, WEBHOOK_TOKEN, GITLAB_TOKEN, SLACK_TOKEN, ADMIN_TOKEN, DEFECTDOJO__TOKEN: w.dojo.token };
       const found: string[] = [];
       for (const [where, text] of Object.entries(haystacks)) {
