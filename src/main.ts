@@ -125,33 +125,9 @@ export async function startSecbot(opts: {
     metrics.queueTasks.reset();
     for (const d of depth) metrics.queueTasks.set({ state: d.state, kind: d.kind }, d.count);
   });
-  const worker = modes.includes('worker') ? startWorker({ settings, logger, metrics, queue, checks, results, components }) : null;
-  const servers: { port: number; stop: () => Promise<void> }[] = [];
-  const ports: Runtime['ports'] = {};
-  const common = { db, metrics, logger };
-  if (modes.includes('intake')) {
-    const intake = new IntakeService({ settings, workflow, checks, metrics, logger, onWork: () => worker?.poke() });
-    const app = intakeApp({ ...common, name: 'intake', title: 'SecBot intake', description: 'GitLab webhook receiver', intake, maxBodyBytes: settings.maxBodyBytes });
-    const s = listen(app, settings, settings.intakePort, logger, 'intake');
-    servers.push(s);
-    ports.intake = s.port;
-  }
-  if (modes.includes('results')) {
-    const status = new StatusService({ checks, results, queue, outputs: components.outputs, ttlMs: settings.gateCacheTtlMs, metrics, logger, refreshTimeoutMs: settings.httpTimeoutMs });
-    const admin = settings.adminToken
-      ? { service: new AdminService({ checks, results, queue, status, workflow, settings }), token: settings.adminToken }
-      : null;
-    const app = resultsApp({ ...common, name: 'results', title: 'SecBot results', description: 'Security check status (the CI gate) and admin API', status, admin });
-    const s = listen(app, settings, settings.resultsPort, logger, 'results');
-    servers.push(s);
-    ports.results = s.port;
-  }
-  if (modes.length === 1 && modes[0] === 'worker') {
-    const app = baseApp({ ...common, name: 'worker', title: 'SecBot worker', description: 'Worker health and metrics' });
-    const s = listen(app, settings, settings.workerPort, logger, 'worker');
-    servers.push(s);
-    ports.worker = s.port;
-  }
+  const services: Services = { settings, workflow, logger, metrics, db, queue, checks, results, components };
+  const worker = modes.includes('worker') ? startWorker(services) : null;
+  const { servers, ports } = startHttpRoles(modes, services, worker);
   logger.info('secbot started', { version: VERSION, modes, database: describeDatabaseUrl(settings.databaseUrl), jobs: workflow.jobs.map((j) => j.name) });
   return {
     ports,
@@ -168,6 +144,46 @@ export async function startSecbot(opts: {
   };
 }
 
+interface Services {
+  settings: Settings;
+  workflow: Workflow;
+  logger: Logger;
+  metrics: Metrics;
+  db: Db;
+  queue: TaskQueue;
+  checks: CheckStore;
+  results: ResultStore;
+  components: ReturnType<typeof instantiate>;
+}
+
+/** The HTTP side of each role: intake, results (+ admin), and a health/metrics app for a worker-only process. */
+function startHttpRoles(modes: Mode[], d: Services, worker: Worker | null) {
+  const { settings, workflow, logger, metrics, checks, results, queue, components } = d;
+  const servers: { port: number; stop: () => Promise<void> }[] = [];
+  const ports: Runtime['ports'] = {};
+  const common = { db: d.db, metrics, logger };
+  const serve = (role: Mode, app: Parameters<typeof listen>[0], port: number) => {
+    const s = listen(app, settings, port, logger, role);
+    servers.push(s);
+    ports[role] = s.port;
+  };
+  if (modes.includes('intake')) {
+    const intake = new IntakeService({ settings, workflow, checks, metrics, logger, onWork: () => worker?.poke() });
+    serve('intake', intakeApp({ ...common, name: 'intake', title: 'SecBot intake', description: 'GitLab webhook receiver', intake, maxBodyBytes: settings.maxBodyBytes }), settings.intakePort);
+  }
+  if (modes.includes('results')) {
+    const status = new StatusService({ checks, results, queue, outputs: components.outputs, ttlMs: settings.gateCacheTtlMs, metrics, logger, refreshTimeoutMs: settings.httpTimeoutMs });
+    const admin = settings.adminToken
+      ? { service: new AdminService({ checks, results, queue, status, workflow, settings }), token: settings.adminToken }
+      : null;
+    serve('results', resultsApp({ ...common, name: 'results', title: 'SecBot results', description: 'Security check status (the CI gate) and admin API', status, admin }), settings.resultsPort);
+  }
+  if (modes.length === 1 && modes[0] === 'worker') {
+    serve('worker', baseApp({ ...common, name: 'worker', title: 'SecBot worker', description: 'Worker health and metrics' }), settings.workerPort);
+  }
+  return { servers, ports };
+}
+
 async function run(modes: Mode[], settings: Settings, workflow: Workflow, redactor: Redactor): Promise<void> {
   const rt = await startSecbot({ modes, settings, workflow, redactor });
   // A stray rejection is a bug to see in the logs, not a reason to drop the work in flight.
@@ -175,15 +191,7 @@ async function run(modes: Mode[], settings: Settings, workflow: Workflow, redact
   installShutdown(rt.stop, rt.logger);
 }
 
-function startWorker(d: {
-  settings: Settings;
-  logger: Logger;
-  metrics: Metrics;
-  queue: TaskQueue;
-  checks: CheckStore;
-  results: ResultStore;
-  components: ReturnType<typeof instantiate>;
-}): Worker {
+function startWorker(d: Services): Worker {
   const runner = new TaskRunner({ checks: d.checks, results: d.results, components: d.components, settings: d.settings, logger: d.logger });
   const w = d.settings.worker;
   const worker = new Worker(d.queue, runner.handle, {
