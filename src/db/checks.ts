@@ -38,27 +38,96 @@ export interface AcceptResult {
   recordedError: string | null;
 }
 
+/** Most deliveries one SQLite group commit takes (the rest wait for the next one). */
+const MAX_GROUP = 256;
+
+interface PendingAccept {
+  input: AcceptInput;
+  now: number;
+  resolve: (r: AcceptResult) => void;
+  reject: (err: unknown) => void;
+}
+
 export class CheckStore {
+  private pending: PendingAccept[] = [];
+  private flushing = false;
+
   constructor(
     readonly db: Db,
     private readonly queue: TaskQueue,
   ) {}
 
-  async accept(input: AcceptInput, now = Date.now()): Promise<AcceptResult> {
-    return this.db.tx(async (tx) => {
-      const seen = await tx.all<{ check_id: string | null }>(
-        sql`SELECT check_id FROM deliveries WHERE key = ${input.deliveryKey}`,
-      );
-      if (seen.length > 0) {
-        return { outcome: 'duplicate_delivery', checkId: input.checkId, generation: 0, tasks: 0, recordedError: null };
+  /**
+   * Stores a delivery: resolves once its check and tasks are committed. On SQLite, deliveries that arrive together
+   * share one transaction (group commit): each runs in its own savepoint, so one failing delivery rolls back alone,
+   * and all of them resolve only after the one COMMIT (one fsync for the group instead of one each). Postgres
+   * connections commit concurrently, so there every delivery keeps its own transaction.
+   */
+  accept(input: AcceptInput, now = Date.now()): Promise<AcceptResult> {
+    if (this.db.dialect !== 'sqlite') return this.db.tx((tx) => this.acceptIn(tx, input, now));
+    return new Promise<AcceptResult>((resolve, reject) => {
+      this.pending.push({ input, now, resolve, reject });
+      // setImmediate: the deliveries whose requests were read in this turn of the event loop join the group.
+      if (!this.flushing) {
+        this.flushing = true;
+        setImmediate(() => void this.flush());
       }
-      const result = await this.createOrRerun(tx, input, now);
-      await tx.run(sql`
-        INSERT INTO deliveries (key, check_id, event_type, outcome, received_at)
-        VALUES (${input.deliveryKey}, ${input.checkId}, ${input.context.eventType}, ${result.outcome}, ${now})
-        ON CONFLICT (key) DO NOTHING`);
-      return result;
     });
+  }
+
+  private async flush(): Promise<void> {
+    try {
+      await this.flushAll();
+    } finally {
+      this.flushing = false;
+      if (this.pending.length > 0) {
+        this.flushing = true;
+        setImmediate(() => void this.flush());
+      }
+    }
+  }
+
+  private async flushAll(): Promise<void> {
+    while (this.pending.length > 0) {
+      const group = this.pending.splice(0, MAX_GROUP);
+      const outcomes: ({ ok: true; result: AcceptResult } | { ok: false; error: unknown })[] = [];
+      try {
+        await this.db.tx(async (tx) => {
+          outcomes.length = 0;
+          for (const p of group) {
+            try {
+              outcomes.push({ ok: true, result: await tx.tx((sp) => this.acceptIn(sp, p.input, p.now)) });
+            } catch (error) {
+              outcomes.push({ ok: false, error });
+            }
+          }
+        });
+      } catch (error) {
+        // BEGIN or COMMIT failed: nothing of the group is stored.
+        for (const p of group) p.reject(error);
+        continue;
+      }
+      group.forEach((p, i) => {
+        const o = outcomes[i]!;
+        if (o.ok) p.resolve(o.result);
+        else p.reject(o.error);
+      });
+    }
+  }
+
+  private async acceptIn(tx: Db, input: AcceptInput, now: number): Promise<AcceptResult> {
+    const seen = await tx.all<{ check_id: string | null }>(
+      sql`SELECT check_id FROM deliveries WHERE key = ${input.deliveryKey}`,
+    );
+    if (seen.length > 0) {
+      return { outcome: 'duplicate_delivery', checkId: input.checkId, generation: 0, tasks: 0, recordedError: null };
+    }
+    const result = await this.createOrRerun(tx, input, now);
+    await tx.run(sql`
+      INSERT INTO deliveries (key, check_id, event_type, outcome, received_at)
+      VALUES (${input.deliveryKey}, ${input.checkId}, ${input.context.eventType}, ${result.outcome}, ${now})
+      ON CONFLICT (key) DO NOTHING`);
+    return result;
   }
 
   private async createOrRerun(tx: Db, input: AcceptInput, now: number): Promise<AcceptResult> {
