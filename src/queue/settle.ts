@@ -39,7 +39,8 @@ export async function settleIn(tx: Db, items: readonly Settlement[], hook?: Sett
     if (finalState === 'failed') failed.push(item.task.id);
   }
   await recordEvents(tx, applied.filter((a) => a.outcome.type !== 'done').map(eventOf));
-  const released = doneIds.size > 0 ? await releaseChildren(tx, [...doneIds]) : 0;
+  const parents = done.filter((d) => d.task.hasChildren && doneIds.has(d.task.id)).map((d) => d.task.id);
+  const released = parents.length > 0 ? await releaseChildren(tx, parents) : 0;
   if (failed.length > 0) await cancelDescendants(tx, failed);
   if (hook && applied.length > 0) await hook(tx, applied);
   return { applied, released };

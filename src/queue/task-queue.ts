@@ -137,7 +137,8 @@ async function claimIn(db: Db, owner: string, limit: number, leaseMs: number): P
       attempts = attempts + 1, started_at = COALESCE(started_at, ${now}), updated_at = ${now}
     WHERE id IN (SELECT id FROM tasks WHERE state = 'queued' AND run_at <= ${now}
                  ORDER BY run_at, id LIMIT ${limit} ${lock})
-    RETURNING id, check_id, generation, name, kind, handler, payload, attempts, max_attempts, timeout_ms`);
+    RETURNING id, check_id, generation, name, kind, handler, payload, attempts, max_attempts, timeout_ms,
+      EXISTS (SELECT 1 FROM task_deps d WHERE d.parent_id = tasks.id) AS has_children`);
   return rows
     .map((r) => ({
       id: Number(r.id),
@@ -151,6 +152,7 @@ async function claimIn(db: Db, owner: string, limit: number, leaseMs: number): P
       maxAttempts: Number(r.max_attempts),
       timeoutMs: Number(r.timeout_ms),
       owner,
+      hasChildren: Boolean(r.has_children),
     }))
     .sort((a, b) => a.id - b.id);
 }

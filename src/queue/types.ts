@@ -14,6 +14,8 @@ export interface ClaimedTask {
   maxAttempts: number;
   timeoutMs: number;
   owner: string;
+  /** Some task waits for this one: finishing it must release children (leaf tasks skip that statement). */
+  hasChildren: boolean;
 }
 
 export type Outcome =

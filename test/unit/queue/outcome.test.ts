@@ -19,6 +19,7 @@ function task(attempt: number): ClaimedTask {
     maxAttempts: 5,
     timeoutMs: 60_000,
     owner: 'worker-1',
+    hasChildren: true,
   };
 }
 
