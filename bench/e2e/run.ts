@@ -21,7 +21,8 @@
  * gitleaks over its full history (measured) + the 120 s it slept for DefectDojo deduplication (a stated constant).
  *
  *   bun bench/e2e/run.ts [--deliveries 200] [--repos 10] [--history 1000] [--sequential 5] [--layouts all,separate]
- * Postgres: SECBOT_TEST_PG_URL (default postgres://secbot:secbot@127.0.0.1:5432/secbot).
+ * Postgres: SECBOT_TEST_PG_URL (default postgres://secbot:secbot@127.0.0.1:5432/secbot). SECBOT_BENCH_BINARY runs another
+ * build instead of dist/secbot.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -36,7 +37,7 @@ import { HEADERS, pushPayload } from '../../test/helpers/payloads.ts';
 import { fakeAwsKey } from '../../test/helpers/secrets.ts';
 import { loadNow, machineFacts, reproduceLine } from '../lib/machine.ts';
 import { childrenCpuSeconds, cpuSeconds, memory } from '../lib/proc.ts';
-import { ensureBinary, ROOT, startSecbotBinary, type BenchProcess } from '../lib/secbot-bin.ts';
+import { BINARY, ensureBinary, ROOT, startSecbotBinary, type BenchProcess } from '../lib/secbot-bin.ts';
 
 process.env.PATH = `${join(ROOT, '.tools', 'bin')}:${process.env.PATH ?? ''}`;
 
@@ -364,6 +365,7 @@ async function main() {
   ensureBinary();
   console.log('end-to-end benchmark');
   console.log(machineFacts());
+  console.log(`SecBot binary: ${BINARY}`);
   console.log(`gitleaks ${Bun.spawnSync(['gitleaks', 'version']).stdout.toString().trim()}, ${Bun.spawnSync(['git', '--version']).stdout.toString().trim()}`);
   console.log(`${M} repositories × ${HISTORY} commits of history; phase 1: ${K} pushes per repository one at a time; phase 2: burst of ${N} deliveries (${SENDERS} concurrent senders); every 4th push plants a fake AWS key`);
   console.log('fakes (GitLab over git http-backend, DefectDojo, Slack) and the gate poller run in this bench process, on the same 2 cores as SecBot\n');

@@ -8,8 +8,9 @@
  * Load generator: wrk (Debian package), 2 threads × 50 connections, on the same machine as the server (2 cores
  * shared: wrk takes a part of the CPU the server could use; compare ratios, not absolutes).
  *
- *   bun bench/intake/run.ts [--seconds 10] [--warmup 3] [--connections 50] [--threads 2] [--backends sqlite,postgres] [--rounds 2]
- * Postgres: SECBOT_TEST_PG_URL (default postgres://secbot:secbot@127.0.0.1:5432/secbot).
+ *   bun bench/intake/run.ts [--seconds 10] [--warmup 3] [--connections 50] [--threads 2] [--backends sqlite,postgres] [--rounds 2] [--think-ms 100]
+ * Postgres: SECBOT_TEST_PG_URL (default postgres://secbot:secbot@127.0.0.1:5432/secbot). SECBOT_BENCH_BINARY runs another
+ * build instead of dist/secbot (to compare commits).
  */
 import { Database } from 'bun:sqlite';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -19,7 +20,7 @@ import postgres from 'postgres';
 import { createDatabaseUrl, type DbKind } from '../../test/helpers/db.ts';
 import { loadNow, machineFacts, reproduceLine } from '../lib/machine.ts';
 import { cpuSeconds } from '../lib/proc.ts';
-import { ensureBinary, startSecbotBinary } from '../lib/secbot-bin.ts';
+import { BINARY, ensureBinary, startSecbotBinary } from '../lib/secbot-bin.ts';
 import { DONE_LUA, runWrk, wrkVersion, type WrkResult } from '../lib/wrk.ts';
 
 const TOKEN = ['whsec', 'bench', 'intake', '0123456789'].join('-');
@@ -37,6 +38,8 @@ const CONNS = Number(opt('connections', '50'));
 const THREADS = Number(opt('threads', '2'));
 const BACKENDS = opt('backends', 'sqlite,postgres').split(',') as DbKind[];
 const ROUNDS = Number(opt('rounds', '2'));
+/** Mean think time per connection for the bounded-load POST case: 50 connections × 1 request per (100 ms + latency) ≈ 450–500 req/s. */
+const THINK_MS = Number(opt('think-ms', '100'));
 
 const work = mkdtempSync(join(tmpdir(), 'secbot-bench-intake-'));
 
@@ -84,27 +87,31 @@ const runHex = () => crypto.getRandomValues(new Uint32Array(1))[0]!.toString(16)
 
 interface Row {
   backend: DbKind;
-  what: 'POST' | 'GET';
+  what: What;
   server: 'bare' | 'secbot';
   r: WrkResult;
   cpu: number;
   stored?: number;
 }
 
+/** POST: saturating (each connection sends as soon as it has its answer); POST-paced: with THINK_MS between requests. */
+type What = 'POST' | 'POST-paced' | 'GET';
+
 const rows: Row[] = [];
 
-async function measure(o: { backend: DbKind; what: 'POST' | 'GET'; server: 'bare' | 'secbot'; pid: number; url: string; script: string; args: string[]; stored?: () => Promise<number> }) {
-  await runWrk({ url: o.url, script: o.script, args: o.what === 'POST' ? [o.args[0]!, runHex(), o.args[2]!] : o.args, seconds: WARMUP, connections: CONNS, threads: THREADS });
+async function measure(o: { backend: DbKind; what: What; server: 'bare' | 'secbot'; pid: number; url: string; script: string; args: string[]; stored?: () => Promise<number> }) {
+  const postArgs = () => [o.args[0]!, runHex(), o.args[2]!, String(o.what === 'POST-paced' ? THINK_MS : 0)];
+  await runWrk({ url: o.url, script: o.script, args: o.what === 'GET' ? o.args : postArgs(), seconds: WARMUP, connections: CONNS, threads: THREADS });
   const before = o.stored ? await o.stored() : 0;
   const cpu0 = cpuSeconds(o.pid);
-  const args = o.what === 'POST' ? [o.args[0]!, runHex(), o.args[2]!] : o.args;
+  const args = o.what === 'GET' ? o.args : postArgs();
   const r = await runWrk({ url: o.url, script: o.script, args, seconds: SECONDS, connections: CONNS, threads: THREADS });
   const cpu = (cpuSeconds(o.pid) - cpu0) / r.seconds;
   const stored = o.stored ? (await o.stored()) - before : undefined;
   rows.push({ backend: o.backend, what: o.what, server: o.server, r, cpu, stored });
   const errs = Object.entries(r.errors).filter(([, v]) => v > 0).map(([k, v]) => `${k}=${v}`).join(' ');
   console.log(
-    `  ${o.what.padEnd(4)} ${o.server.padEnd(6)} ${o.backend.padEnd(8)} ${Math.round(r.rps).toString().padStart(6)} req/s  p50 ${r.p50ms.toFixed(2)} ms  p99 ${r.p99ms.toFixed(2)} ms  server CPU ${(cpu * 100).toFixed(0)}%` +
+    `  ${o.what.padEnd(10)} ${o.server.padEnd(6)} ${o.backend.padEnd(8)} ${Math.round(r.rps).toString().padStart(6)} req/s  p50 ${r.p50ms.toFixed(2)} ms  p99 ${r.p99ms.toFixed(2)} ms  server CPU ${(cpu * 100).toFixed(0)}%` +
       (stored !== undefined ? `  committed ${stored} (responses ${r.requests})` : '') +
       (errs ? `  errors: ${errs}` : ''),
   );
@@ -230,6 +237,9 @@ async function backendCase(kind: DbKind, bodyFile: string, post: string, get: st
         await measure({ backend: kind, what: 'POST', server: t.server, pid: t.postPid, url: t.postUrl, script: post, args: [bodyFile, '', TOKEN], stored: t.stored.count });
       }
     }
+    for (const t of [bare, secbot]) {
+      await measure({ backend: kind, what: 'POST-paced', server: t.server, pid: t.postPid, url: t.postUrl, script: post, args: [bodyFile, '', TOKEN], stored: t.stored.count });
+    }
     await Bun.sleep(500); // requests still in flight when wrk stopped
     const [nChecks, nTasks] = [await secbot.stored.count(), await secbot.tasks.count()];
     if (nTasks !== nChecks * 3) throw new Error(`expected 3 tasks per check, found ${nTasks} tasks for ${nChecks} checks`);
@@ -262,7 +272,7 @@ async function main() {
   const tpl = bodyTemplate();
   writeFileSync(bodyFile, tpl);
   console.log(`body: GitLab push payload, ${Buffer.byteLength(tpl.replaceAll('@SHA@', 'x'.repeat(40)))} bytes; each POST a new commit SHA; SecBot job: 1 scan + 1 output + 1 notification = 3 tasks`);
-  console.log(`SecBot: dist/secbot intake + dist/secbot results (two processes, no worker), SQLite synchronous=FULL (default), log level info to a file; bare: Bun.serve + bun:sqlite (WAL, synchronous=FULL) / postgres.js (max 10), one INSERT per POST\n`);
+  console.log(`SecBot: ${BINARY} intake + results (two processes, no worker), SQLite synchronous=FULL (default), log level info to a file; bare: Bun.serve + bun:sqlite (WAL, synchronous=FULL) / postgres.js (max 10), one INSERT per POST\n`);
   const post = script('post.lua');
   const get = script('get.lua');
   for (const kind of BACKENDS) {
@@ -274,16 +284,23 @@ async function main() {
   console.log('| backend | request | bare req/s | bare p50 / p99 ms | SecBot req/s | SecBot p50 / p99 ms | SecBot / bare | SecBot CPU |');
   console.log('|---|---|---:|---:|---:|---:|---:|---:|');
   for (const kind of BACKENDS) {
-    for (const what of ['POST', 'GET'] as const) {
+    for (const what of ['POST', 'POST-paced', 'GET'] as const) {
       const b = medianRow(rows.filter((x) => x.backend === kind && x.what === what && x.server === 'bare'));
       const s = medianRow(rows.filter((x) => x.backend === kind && x.what === what && x.server === 'secbot'));
-      const label = what === 'POST' ? 'POST webhook (new check + 3 tasks)' : 'GET status (existing check)';
+      const label =
+        what === 'POST'
+          ? 'POST webhook (new check + 3 tasks), saturating'
+          : what === 'POST-paced'
+            ? `POST webhook, bounded load (random 0–${2 * THINK_MS} ms think time per connection)`
+            : 'GET status (existing check), saturating';
       console.log(
         `| ${kind} | ${label} | ${Math.round(b.r.rps)} | ${b.r.p50ms.toFixed(2)} / ${b.r.p99ms.toFixed(2)} | ${Math.round(s.r.rps)} | ${s.r.p50ms.toFixed(2)} / ${s.r.p99ms.toFixed(2)} | ${((s.r.rps / b.r.rps) * 100).toFixed(0)} % | ${(s.cpu * 100).toFixed(0)} % |`,
       );
     }
   }
-  console.log('\naims: SecBot ≥ 70 % of bare, p99 < 20 ms. "SecBot CPU" is the server process CPU over the measured run (100 % = one core).');
+  console.log(`\nSaturating rows: every connection sends its next request as soon as it has the answer, so latency = ${CONNS} / throughput (Little's law).`);
+  console.log('The bounded-load row offers the same load to both servers; there req/s is the offered load and the ratio is not a capacity ratio.');
+  console.log('aims: SecBot ≥ 70 % of bare, p99 < 20 ms. "SecBot CPU" is the server process CPU over the measured run (100 % = one core).');
   console.log(reproduceLine('bench/intake/run.ts'));
 }
 

@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import type { Subprocess } from 'bun';
 
 export const ROOT = join(import.meta.dir, '..', '..');
-export const BINARY = join(ROOT, 'dist', 'secbot');
+/** dist/secbot, or SECBOT_BENCH_BINARY (e.g. a build of another commit, to compare). */
+export const BINARY = process.env.SECBOT_BENCH_BINARY ?? join(ROOT, 'dist', 'secbot');
 
 export function ensureBinary(): void {
   if (!existsSync(BINARY)) throw new Error(`${BINARY} is missing: run \`bun run build\` first`);
