@@ -2,8 +2,10 @@
  * Intake benchmark: webhook deliveries accepted durably per second (every delivery a new commit → a new check whose
  * task graph is committed before the 200) and GET status req/s for existing checks, on SQLite (synchronous=FULL, the
  * default) and Postgres, against the compiled binary as `secbot intake` + `secbot results` (two processes, no worker: the
- * measurement is the intake path). Beside it, in the same run, the physical limit of this stack: a bare `Bun.serve` that inserts one
- * row per POST (same body, same synchronous setting, one commit per request) and a bare GET by id.
+ * measurement is the intake path). Beside it, in the same run, the physical limit of this stack: a bare `Bun.serve`
+ * that inserts one row per POST (same body, same synchronous setting, one commit per request) and a bare GET by id.
+ * Rows: POST saturating (each connection sends again as soon as it has its answer), POST at a bounded load (each
+ * connection waits a random 0–2×think ms between requests, ≈ 450–500 req/s offered), GET saturating.
  *
  * Load generator: wrk (Debian package), 2 threads × 50 connections, on the same machine as the server (2 cores
  * shared: wrk takes a part of the CPU the server could use; compare ratios, not absolutes).
