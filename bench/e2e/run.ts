@@ -349,7 +349,7 @@ async function originalWay(): Promise<{ cloneMs: number; scanMs: number }[]> {
   repo.generateHistory(HISTORY, {
     files: (i) => ({ [`src/module-${i % 100}.ts`]: Array.from({ length: 20 }, (_, l) => `export const v${l} = ${i * 20 + l};`).join('\n') + '\n' }),
   });
-  for (let k = 0; k < K + Math.ceil(N / M); k++) repo.commit({ files: { [`src/feature-${k}.ts`]: `export const f${k} = ${k};\n` }, message: `feature ${k}` });
+  for (let k = 0; k < K + 1 + Math.ceil(N / M); k++) repo.commit({ files: { [`src/feature-${k}.ts`]: `export const f${k} = ${k};\n` }, message: `feature ${k}` });
   const gitlab = startFakeGitLab({ reposDir, token: GITLAB_TOKEN });
   const out: { cloneMs: number; scanMs: number }[] = [];
   try {
@@ -381,7 +381,7 @@ async function main() {
   console.log(machineFacts());
   console.log(`SecBot binary: ${BINARY}`);
   console.log(`gitleaks ${Bun.spawnSync(['gitleaks', 'version']).stdout.toString().trim()}, ${Bun.spawnSync(['git', '--version']).stdout.toString().trim()}`);
-  console.log(`${M} repositories × ${HISTORY} commits of history; phase 1: ${K} pushes per repository one at a time; phase 2: burst of ${N} deliveries (${SENDERS} concurrent senders); every 4th push plants a fake AWS key`);
+  console.log(`${M} repositories × ${HISTORY} commits of history; phase 1: ${K} pushes per repository one at a time; phase 2: one isolated push per repository; phase 3: burst of ${N} deliveries (${SENDERS} concurrent senders); every 4th push plants a fake AWS key`);
   console.log('fakes (GitLab over git http-backend, DefectDojo, Slack) and the gate poller run in this bench process, on the same 2 cores as SecBot\n');
   const results: LayoutResult[] = [];
   for (const layout of LAYOUTS) {
