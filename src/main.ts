@@ -127,6 +127,7 @@ export async function startSecbot(opts: {
   });
   const services: Services = { settings, workflow, logger, metrics, db, queue, checks, results, components };
   const worker = modes.includes('worker') ? startWorker(services) : null;
+  const stopListening = worker ? await queue.onNewWork(() => worker.poke()) : async () => {};
   const { servers, ports } = startHttpRoles(modes, services, worker);
   logger.info('secbot started', { version: VERSION, modes, database: describeDatabaseUrl(settings.databaseUrl), jobs: workflow.jobs.map((j) => j.name) });
   return {
@@ -137,6 +138,7 @@ export async function startSecbot(opts: {
     stop: async () => {
       logger.info('shutting down: draining HTTP, letting running tasks finish', { grace_ms: settings.shutdownGraceMs });
       await Promise.all(servers.map((s) => s.stop()));
+      await stopListening();
       await worker?.stop(settings.shutdownGraceMs);
       await db.close();
       logger.info('stopped');

@@ -111,5 +111,5 @@ CREATE INDEX "checks_project_idx" ON "checks" USING btree ("project_path","creat
 CREATE INDEX "task_deps_child_idx" ON "task_deps" USING btree ("child_id");--> statement-breakpoint
 CREATE INDEX "task_events_task_idx" ON "task_events" USING btree ("task_id");--> statement-breakpoint
 CREATE UNIQUE INDEX "tasks_check_name_uq" ON "tasks" USING btree ("check_id","generation","name");--> statement-breakpoint
-CREATE INDEX "tasks_ready_idx" ON "tasks" USING btree ("run_at","id") WHERE state = 'queued';--> statement-breakpoint
+CREATE INDEX "tasks_ready_idx" ON "tasks" USING btree ("id") WHERE state = 'queued';--> statement-breakpoint
 CREATE INDEX "tasks_lease_idx" ON "tasks" USING btree ("lease_until") WHERE state = 'running';

@@ -111,5 +111,5 @@ CREATE TABLE `tasks` (
 );
 --> statement-breakpoint
 CREATE UNIQUE INDEX `tasks_check_name_uq` ON `tasks` (`check_id`,`generation`,`name`);--> statement-breakpoint
-CREATE INDEX `tasks_ready_idx` ON `tasks` (`run_at`,`id`) WHERE state = 'queued';--> statement-breakpoint
+CREATE INDEX `tasks_ready_idx` ON `tasks` (`id`) WHERE state = 'queued';--> statement-breakpoint
 CREATE INDEX `tasks_lease_idx` ON `tasks` (`lease_until`) WHERE state = 'running';

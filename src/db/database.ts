@@ -22,6 +22,11 @@ export interface Db {
   tx<T>(fn: (tx: Db) => Promise<T>): Promise<T>;
   ping(): Promise<void>;
   close(): Promise<void>;
+  /**
+   * Postgres only: calls `onNotify` on every NOTIFY of `channel` (a dedicated connection that reconnects by itself).
+   * Resolves to an unsubscribe function.
+   */
+  subscribe?(channel: string, onNotify: () => void): Promise<() => Promise<void>>;
 }
 
 export class DatabaseUnavailableError extends Error {

@@ -5,8 +5,8 @@ export const EMBEDDED_MIGRATIONS: { sqlite: EmbeddedMigration[]; pg: EmbeddedMig
   "sqlite": [
     {
       "tag": "0000_init",
-      "when": 1795816872436,
-      "hash": "b42897e70f96d3bf5978b82ed135e1aebdb80c0defcb1b85a7507fd26931cfef",
+      "when": 1795820670113,
+      "hash": "0cb01772a153e6f4e3b5d5fdea553121230e158b9dbf77c4f421e2da757f3c66",
       "statements": [
         "CREATE TABLE `checks` (\n\t`id` text PRIMARY KEY NOT NULL,\n\t`generation` integer DEFAULT 1 NOT NULL,\n\t`state` text NOT NULL,\n\t`error` text,\n\t`event_type` text NOT NULL,\n\t`host` text NOT NULL,\n\t`project_path` text NOT NULL,\n\t`commit_sha` text NOT NULL,\n\t`ref_name` text NOT NULL,\n\t`job_name` text,\n\t`context` text NOT NULL,\n\t`created_at` integer NOT NULL,\n\t`updated_at` integer NOT NULL,\n\t`finished_at` integer,\n\t`verdict` text\n);",
         "CREATE INDEX `checks_created_idx` ON `checks` (`created_at`);",
@@ -21,7 +21,7 @@ export const EMBEDDED_MIGRATIONS: { sqlite: EmbeddedMigration[]; pg: EmbeddedMig
         "CREATE INDEX `task_events_task_idx` ON `task_events` (`task_id`);",
         "CREATE TABLE `tasks` (\n\t`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,\n\t`check_id` text NOT NULL,\n\t`generation` integer NOT NULL,\n\t`name` text NOT NULL,\n\t`kind` text NOT NULL,\n\t`handler` text NOT NULL,\n\t`payload` text NOT NULL,\n\t`state` text NOT NULL,\n\t`pending_parents` integer NOT NULL,\n\t`attempts` integer DEFAULT 0 NOT NULL,\n\t`max_attempts` integer NOT NULL,\n\t`run_at` integer NOT NULL,\n\t`lease_owner` text,\n\t`lease_until` integer,\n\t`timeout_ms` integer NOT NULL,\n\t`last_error` text,\n\t`created_at` integer NOT NULL,\n\t`updated_at` integer NOT NULL,\n\t`started_at` integer,\n\t`finished_at` integer\n);",
         "CREATE UNIQUE INDEX `tasks_check_name_uq` ON `tasks` (`check_id`,`generation`,`name`);",
-        "CREATE INDEX `tasks_ready_idx` ON `tasks` (`run_at`,`id`) WHERE state = 'queued';",
+        "CREATE INDEX `tasks_ready_idx` ON `tasks` (`id`) WHERE state = 'queued';",
         "CREATE INDEX `tasks_lease_idx` ON `tasks` (`lease_until`) WHERE state = 'running';"
       ]
     }
@@ -29,8 +29,8 @@ export const EMBEDDED_MIGRATIONS: { sqlite: EmbeddedMigration[]; pg: EmbeddedMig
   "pg": [
     {
       "tag": "0000_init",
-      "when": 1795816873245,
-      "hash": "52981cc04642d044f804bdbc6beac6bed7b4cd951d4d8bd7efd44b4f3d964579",
+      "when": 1795820670899,
+      "hash": "fd7df3768e61018723ba868ff97130744ceb95905516e9f8c4347d5f67de3133",
       "statements": [
         "CREATE TABLE \"checks\" (\n\t\"id\" text PRIMARY KEY NOT NULL,\n\t\"generation\" integer DEFAULT 1 NOT NULL,\n\t\"state\" text NOT NULL,\n\t\"error\" text,\n\t\"event_type\" text NOT NULL,\n\t\"host\" text NOT NULL,\n\t\"project_path\" text NOT NULL,\n\t\"commit_sha\" text NOT NULL,\n\t\"ref_name\" text NOT NULL,\n\t\"job_name\" text,\n\t\"context\" text NOT NULL,\n\t\"created_at\" bigint NOT NULL,\n\t\"updated_at\" bigint NOT NULL,\n\t\"finished_at\" bigint,\n\t\"verdict\" text\n);",
         "CREATE TABLE \"deliveries\" (\n\t\"key\" text PRIMARY KEY NOT NULL,\n\t\"check_id\" text,\n\t\"event_type\" text NOT NULL,\n\t\"outcome\" text NOT NULL,\n\t\"received_at\" bigint NOT NULL\n);",
@@ -45,7 +45,7 @@ export const EMBEDDED_MIGRATIONS: { sqlite: EmbeddedMigration[]; pg: EmbeddedMig
         "CREATE INDEX \"task_deps_child_idx\" ON \"task_deps\" USING btree (\"child_id\");",
         "CREATE INDEX \"task_events_task_idx\" ON \"task_events\" USING btree (\"task_id\");",
         "CREATE UNIQUE INDEX \"tasks_check_name_uq\" ON \"tasks\" USING btree (\"check_id\",\"generation\",\"name\");",
-        "CREATE INDEX \"tasks_ready_idx\" ON \"tasks\" USING btree (\"run_at\",\"id\") WHERE state = 'queued';",
+        "CREATE INDEX \"tasks_ready_idx\" ON \"tasks\" USING btree (\"id\") WHERE state = 'queued';",
         "CREATE INDEX \"tasks_lease_idx\" ON \"tasks\" USING btree (\"lease_until\") WHERE state = 'running';"
       ]
     }

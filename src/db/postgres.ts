@@ -61,6 +61,11 @@ class PgDb implements Db {
     await this.root`select 1`;
   }
 
+  async subscribe(channel: string, onNotify: () => void): Promise<() => Promise<void>> {
+    const sub = await this.root.listen(channel, () => onNotify());
+    return () => sub.unlisten();
+  }
+
   async close(): Promise<void> {
     await this.root.end({ timeout: 5 });
   }

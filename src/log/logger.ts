@@ -19,10 +19,13 @@ export interface Logger {
 export class Redactor {
   private secrets: string[] = [];
 
-  /** Registers values that must never be printed. Short values are ignored: they would mangle ordinary words. */
+  /**
+   * Registers values that must never be printed. Values under 8 characters are ignored: they would mangle ordinary
+   * words in every line (a database password `secbot` would eat the service name), and no token is that short.
+   */
   add(...values: (string | undefined | null)[]): void {
     for (const v of values) {
-      if (v && v.length >= 6 && !this.secrets.includes(v)) this.secrets.push(v);
+      if (v && v.length >= 8 && !this.secrets.includes(v)) this.secrets.push(v);
     }
     this.secrets.sort((a, b) => b.length - a.length);
   }

@@ -12,6 +12,8 @@ import { nowSql } from './clock.ts';
 import type { ClaimedTask, EnqueueOptions, TaskEventRow, TaskRow } from './types.ts';
 import { cancelDescendants, recordEvents, settleIn, type SettleHook, type SettleResult, type Settlement } from './settle.ts';
 
+const WORK_CHANNEL = 'secbot_tasks';
+
 export class TaskQueue {
   constructor(readonly db: Db) {}
 
@@ -36,10 +38,21 @@ export class TaskQueue {
     const ids = new Map(rows.map((r) => [r.name, Number(r.id)]));
     const deps = specs.flatMap((s) => s.parents.map((p) => sql`(${ids.get(p)!}, ${ids.get(s.name)!})`));
     if (deps.length > 0) await tx.run(sql`INSERT INTO task_deps (parent_id, child_id) VALUES ${sql.join(deps, sql`, `)}`);
+    // Delivered when the transaction commits: idle workers in other processes wake at once instead of at their poll.
+    if (tx.dialect === 'postgres') await tx.run(sql`SELECT pg_notify(${WORK_CHANNEL}, '')`);
     return rows.length;
   }
 
-  /** Claims up to `limit` runnable tasks for `owner`, oldest first. */
+  /** Calls `wake` when another process adds work (Postgres); returns how to stop listening. SQLite: polling only. */
+  async onNewWork(wake: () => void): Promise<() => Promise<void>> {
+    if (!this.db.subscribe) return async () => {};
+    return this.db.subscribe(WORK_CHANNEL, wake);
+  }
+
+  /**
+   * Claims up to `limit` runnable tasks for `owner`, in creation order: the output of an old check goes before the
+   * scan of a newer one, so a burst finishes checks one after another instead of all of them at the end.
+   */
   async claim(owner: string, limit: number, leaseMs: number): Promise<ClaimedTask[]> {
     if (limit <= 0) return [];
     // SQLite: BEGIN IMMEDIATE takes the write lock first, so the read inside the UPDATE never has to upgrade.
@@ -136,7 +149,7 @@ async function claimIn(db: Db, owner: string, limit: number, leaseMs: number): P
     UPDATE tasks SET state = 'running', lease_owner = ${owner}, lease_until = ${now} + ${leaseMs},
       attempts = attempts + 1, started_at = COALESCE(started_at, ${now}), updated_at = ${now}
     WHERE id IN (SELECT id FROM tasks WHERE state = 'queued' AND run_at <= ${now}
-                 ORDER BY run_at, id LIMIT ${limit} ${lock})
+                 ORDER BY id LIMIT ${limit} ${lock})
     RETURNING id, check_id, generation, name, kind, handler, payload, attempts, max_attempts, timeout_ms,
       EXISTS (SELECT 1 FROM task_deps d WHERE d.parent_id = tasks.id) AS has_children`);
   return rows

@@ -62,7 +62,7 @@ export const tasks = pgTable(
   },
   (t) => [
     uniqueIndex('tasks_check_name_uq').on(t.checkId, t.generation, t.name),
-    index('tasks_ready_idx').on(t.runAt, t.id).where(sql`state = 'queued'`),
+    index('tasks_ready_idx').on(t.id).where(sql`state = 'queued'`),
     index('tasks_lease_idx').on(t.leaseUntil).where(sql`state = 'running'`),
   ],
 );
