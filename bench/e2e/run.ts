@@ -41,6 +41,7 @@ import { fakeAwsKey } from '../../test/helpers/secrets.ts';
 import { loadNow, machineFacts, reproduceLine } from '../lib/machine.ts';
 import { childrenCpuSeconds, cpuSeconds, memory } from '../lib/proc.ts';
 import { BINARY, ensureBinary, ROOT, startSecbotBinary, type BenchProcess } from '../lib/secbot-bin.ts';
+import { benchConfig } from '../lib/config.ts';
 
 process.env.PATH = `${join(ROOT, '.tools', 'bin')}:${process.env.PATH ?? ''}`;
 
@@ -61,24 +62,7 @@ const WEBHOOK_TOKEN = ['whsec', 'bench', 'e2e', '0123456789'].join('-');
 const GITLAB_TOKEN = ['glpat', 'bench', 'e2e', 'abcdef123456'].join('-');
 const SLACK_TOKEN = ['xoxb', 'bench', 'e2e', '0123456789'].join('-');
 const PREFIX = 'BENCH';
-const CONFIG = `
-version: "1.0"
-components:
-  gitleaks: { handler_name: gitleaks, config: { mode: diff } }
-  defectdojo:
-    handler_name: defectdojo
-    env: { url: DEFECTDOJO__URL, secret_key: DEFECTDOJO__TOKEN, user: DEFECTDOJO__USER, lead_id: DEFECTDOJO__USER_ID }
-  slack:
-    handler_name: slack
-    config: { render_limit: 10, channels: [security-alerts] }
-    env: { token: SLACK_TOKEN }
-jobs:
-  - name: secrets
-    rules: { gitlab: { event_type: "push|tag_push|merge_request" } }
-    scans: [gitleaks]
-    outputs: [defectdojo]
-    notifications: [slack]
-`;
+const CONFIG = benchConfig();
 
 const work = mkdtempSync(join(tmpdir(), 'secbot-bench-e2e-'));
 

@@ -37,28 +37,12 @@ import { StatusService } from '../../src/services/status-service.ts';
 import { ResultStore } from '../../src/db/results.ts';
 import { createDatabaseUrl } from '../../test/helpers/db.ts';
 import { machineFacts, reproduceLine } from '../lib/machine.ts';
+import { benchConfig } from '../lib/config.ts';
 
 const N = Number(process.argv[process.argv.indexOf('--n') + 1] || 2000) || 2000;
 const TOKEN = ['whsec', 'bench', 'intake', '0123456789'].join('-');
 const GITLAB = 'http://gitlab.bench.test';
-const CONFIG = `
-version: "1.0"
-components:
-  gitleaks: { handler_name: gitleaks, config: { mode: diff } }
-  defectdojo:
-    handler_name: defectdojo
-    env: { url: DEFECTDOJO__URL, secret_key: DEFECTDOJO__TOKEN, user: DEFECTDOJO__USER, lead_id: DEFECTDOJO__USER_ID }
-  slack:
-    handler_name: slack
-    config: { render_limit: 10, channels: [security-alerts] }
-    env: { token: SLACK_TOKEN }
-jobs:
-  - name: secrets
-    rules: { gitlab: { event_type: "push|tag_push|merge_request", project.path_with_namespace: "acme/.*" } }
-    scans: [gitleaks]
-    outputs: [defectdojo]
-    notifications: [slack]
-`;
+const CONFIG = benchConfig('acme/.*');
 const env = {
   GITLAB_CONFIGS: JSON.stringify([{ host: `${GITLAB}/`, webhook_secret_token: TOKEN, auth_token: 'glpat-bench-unused-000000', prefix: 'BENCH' }]),
   DEFECTDOJO__URL: 'http://127.0.0.1:9',

@@ -24,6 +24,7 @@ import { loadNow, machineFacts, reproduceLine } from '../lib/machine.ts';
 import { cpuSeconds } from '../lib/proc.ts';
 import { BINARY, ensureBinary, startSecbotBinary } from '../lib/secbot-bin.ts';
 import { DONE_LUA, runWrk, wrkVersion, type WrkResult } from '../lib/wrk.ts';
+import { benchConfig } from '../lib/config.ts';
 
 const TOKEN = ['whsec', 'bench', 'intake', '0123456789'].join('-');
 const GITLAB = 'http://gitlab.bench.test';
@@ -45,24 +46,7 @@ const THINK_MS = Number(opt('think-ms', '100'));
 
 const work = mkdtempSync(join(tmpdir(), 'secbot-bench-intake-'));
 
-const CONFIG = `
-version: "1.0"
-components:
-  gitleaks: { handler_name: gitleaks, config: { mode: diff } }
-  defectdojo:
-    handler_name: defectdojo
-    env: { url: DEFECTDOJO__URL, secret_key: DEFECTDOJO__TOKEN, user: DEFECTDOJO__USER, lead_id: DEFECTDOJO__USER_ID }
-  slack:
-    handler_name: slack
-    config: { render_limit: 10, channels: [security-alerts] }
-    env: { token: SLACK_TOKEN }
-jobs:
-  - name: secrets
-    rules: { gitlab: { event_type: "push|tag_push|merge_request", project.path_with_namespace: "acme/.*" } }
-    scans: [gitleaks]
-    outputs: [defectdojo]
-    notifications: [slack]
-`;
+const CONFIG = benchConfig('acme/.*');
 
 /** GitLab's documented push payload (test/fixtures), on the bench project, with the new commit as @SHA@. */
 function bodyTemplate(): string {

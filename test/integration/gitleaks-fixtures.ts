@@ -1,7 +1,6 @@
 // Shared setup of the gitleaks scanner tests: a fake GitLab serving real bare repositories, settings and checks
 // built by hand, and fake secrets assembled at run time so that no secret-looking literal sits in the source.
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { randomInt } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadSettings, type Settings } from '../../src/config/settings.ts';
@@ -17,19 +16,7 @@ export const PREFIX = 'GIT_LOCAL';
 // Not a real credential; the fake GitLab only compares it.
 export const TOKEN = ['glpat', 'secbot', 'fixture', 'a1b2c3d4e5'].join('-');
 
-const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
-const pick = (alphabet: string, n: number) => Array.from({ length: n }, () => alphabet[randomInt(alphabet.length)]).join('');
-
-/** An AWS access key id shape (gitleaks rule aws-access-token), random on every call. */
-export function fakeAwsKey(): string {
-  return ['AK', 'IA'].join('') + pick(BASE32, 16);
-}
-
-/** A GitHub classic PAT shape (gitleaks rule github-pat). */
-export function fakeGithubPat(): string {
-  return ['gh', 'p_'].join('') + pick(ALNUM, 36);
-}
+export { fakeAwsKey, fakeGithubPat } from '../helpers/secrets.ts';
 
 export interface Env {
   root: string;
