@@ -19,7 +19,6 @@ export function buildDetails(
   inputs: VerdictInputs,
   notifications: readonly StoredNotification[],
 ): StatusBody {
-  const task = (name: string) => inputs.tasks.find((t) => t.name === name);
   return {
     status: verdict.status,
     security_check_id: check.id,
@@ -79,7 +78,7 @@ export function buildDetails(
         name: t.payload.notifier,
         state: t.state,
         attempts: t.attempts,
-        error: t.state === 'done' ? null : (task(t.name)?.lastError ?? null),
+        error: t.state === 'done' ? null : t.lastError,
         channels: notifications
           .filter((n) => n.output === t.payload.output && n.notifier === t.payload.notifier)
           .map((n) => ({ channel: n.channel, state: n.state, detail: n.detail })),

@@ -106,7 +106,9 @@ export class TaskRunner {
     const [scans, outputs] = await Promise.all([this.deps.results.scans(k), this.deps.results.outputs(k)]);
     const results: NotificationInput[] = scans.map((s) => {
       const o = outputs.find((x) => x.scan === s.scan && x.output === outputName);
-      const output = o && o.verdict ? { status: o.status === 'skipped' ? 'skipped' as const : 'imported' as const, externalId: o.externalId ?? undefined, externalUrl: o.externalUrl ?? undefined, findings: o.findings, verdict: o.verdict } : null;
+      if (!o?.verdict) return { scanName: s.scan, report: s.report, output: null };
+      const status = o.status === 'skipped' ? ('skipped' as const) : ('imported' as const);
+      const output = { status, externalId: o.externalId ?? undefined, externalUrl: o.externalUrl ?? undefined, findings: o.findings, verdict: o.verdict };
       return { scanName: s.scan, report: s.report, output };
     });
     const ledger = ledgerFor(this.deps.results, { ...k, output: outputName, notifier: task.payload.notifier! });

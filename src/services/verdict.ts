@@ -2,7 +2,7 @@
  * Reads what the gate needs for one check generation and applies the pure gate (src/core/gate.ts). Used by the
  * results API, and by the worker after every settled task so `checks.verdict` (admin filters, metrics) stays current.
  */
-import type { CheckRow } from '../db/checks.ts';
+import type { CheckRow, CheckStore } from '../db/checks.ts';
 import type { Db } from '../db/database.ts';
 import type { ResultStore, StoredOutput } from '../db/results.ts';
 import { decide, type GateVerdict, type GateTask } from '../core/gate.ts';
@@ -50,7 +50,7 @@ export function verdictOf(check: Pick<CheckRow, 'state' | 'error'>, inputs: Verd
  */
 export async function refreshVerdicts(
   tx: Db,
-  deps: { checks: import('../db/checks.ts').CheckStore; results: ResultStore; queue: TaskQueue },
+  deps: { checks: CheckStore; results: ResultStore; queue: TaskQueue },
   targets: readonly { checkId: string; generation: number }[],
   onFinal?: (check: CheckRow, verdict: GateVerdict) => void,
 ): Promise<void> {
