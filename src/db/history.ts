@@ -81,9 +81,11 @@ export class HistoryStore {
     }
     const history = report.history;
     if (!history) return;
+    // Leaks an earlier generation of this very check found are its own, not inherited (a re-run after an error).
     for (const part of chunks(history.inheritedCommits)) {
       await tx.run(sql`INSERT INTO check_leaks (check_id, generation, scan, project, leak_key, inherited)
-        SELECT CAST(${k.checkId} AS text), CAST(${k.generation} AS integer), scan, project, leak_key, 1 FROM leaks
+        SELECT CAST(${k.checkId} AS text), CAST(${k.generation} AS integer), scan, project, leak_key,
+          CASE WHEN check_id = ${k.checkId} THEN 0 ELSE 1 END FROM leaks
         WHERE project = ${project} AND scan = ${scan} AND commit_sha IN (${list(part)})
         ON CONFLICT (check_id, generation, scan, leak_key) DO NOTHING`);
     }

@@ -1,7 +1,7 @@
 /**
  * What a notifier is told about one check and one output: per scan, the leaks the check rests on as findings. Only
- * a leak this check found first *and* the first sight of its secret in the project is `isNew` — inherited leaks and
- * secrets pushed again are never announced twice.
+ * a leak this check found first (in any generation) *and* the first sight of its secret in the project is `isNew` —
+ * inherited leaks and secrets pushed again are never announced twice.
  */
 import type { CheckRecord } from '../core/check.ts';
 import type { CheckLeak } from '../core/leaks.ts';
@@ -44,7 +44,7 @@ export function findingOf(l: CheckLeak, rows: readonly LeakOutputRow[], checkId:
     title: kept?.title ?? `${l.description || l.ruleId} in ${l.file}`,
     severity: toSeverity(l.severity ?? kept?.severity),
     url: kept?.url ?? null,
-    isNew: l.isNew && !l.inherited && l.foundBy.checkId === checkId,
+    isNew: l.isNew && l.foundBy.checkId === checkId,
     open: here.length === 0 ? true : here.some((r) => r.open),
     leakKey: l.leakKey,
     ruleId: l.ruleId,

@@ -62,6 +62,7 @@ export function buildDetails(
       .filter((t) => t.kind === 'output')
       .map((t) => {
         const o = inputs.outputs.find((x) => x.scan === t.payload.scan && x.output === t.payload.output);
+        const refreshError = inputs.leakOutputs.find((r) => r.output === t.payload.output && r.refreshError !== null)?.refreshError ?? null;
         return {
           scan: t.payload.scan,
           name: t.payload.output,
@@ -69,6 +70,8 @@ export function buildDetails(
           attempts: t.attempts,
           url: o?.externalUrl ?? null,
           recorded: o ? o.findings.length : null,
+          stale: refreshError !== null,
+          refresh_error: refreshError,
           error: t.state === 'done' ? null : t.lastError,
         };
       }),
