@@ -27,25 +27,35 @@ export interface PinResult {
   absent: number;
 }
 
-/** Makes the refs under `prefix` exactly the wanted commits the mirror has. Call under the exclusive lock only. */
-export async function pinRefs(mirror: Mirror, prefix: string, commits: readonly string[]): Promise<PinResult> {
-  const wanted = new Set(commits.filter((c) => SHA.test(c)));
-  const existing = await refsUnder(mirror, prefix);
+/**
+ * Makes the refs under each prefix exactly the wanted commits the mirror has: one `for-each-ref`, and a `cat-file`
+ * and an `update-ref` only when something changed. Call under the exclusive lock only.
+ */
+export async function pinRefs(mirror: Mirror, sets: readonly { prefix: string; commits: readonly string[] }[]): Promise<PinResult> {
+  const existing = await refsUnder(mirror, sets.map((s) => s.prefix));
   const commands: string[] = [];
-  const kept = new Set<string>();
-  for (const [ref, sha] of existing) {
-    if (wanted.has(sha) && ref === `${prefix}${sha}`) kept.add(sha);
-    else commands.push(`delete ${ref}`);
+  const creates: { prefix: string; sha: string }[] = [];
+  let kept = 0;
+  for (const { prefix, commits } of sets) {
+    const wanted = new Set(commits.filter((c) => SHA.test(c)));
+    const have = new Set<string>();
+    for (const [ref, sha] of existing) {
+      if (!ref.startsWith(prefix)) continue;
+      if (wanted.has(sha) && ref === `${prefix}${sha}`) have.add(sha);
+      else commands.push(`delete ${ref}`);
+    }
+    kept += have.size;
+    for (const sha of wanted) if (!have.has(sha)) creates.push({ prefix, sha });
   }
-  const missing = [...wanted].filter((c) => !kept.has(c));
-  const present = await presentCommits(mirror, missing);
-  for (const sha of present) commands.push(`create ${prefix}${sha} ${sha}`);
+  const present = new Set(await presentCommits(mirror, [...new Set(creates.map((c) => c.sha))]));
+  const made = creates.filter((c) => present.has(c.sha));
+  for (const c of made) commands.push(`create ${c.prefix}${c.sha} ${c.sha}`);
   if (commands.length > 0) await mirror.git(['update-ref', '--stdin'], [0], `${commands.join('\n')}\n`);
-  return { pinned: kept.size + present.length, absent: missing.length - present.length };
+  return { pinned: kept + made.length, absent: creates.length - made.length };
 }
 
-async function refsUnder(mirror: Mirror, prefix: string): Promise<Map<string, string>> {
-  const res = await mirror.git(['for-each-ref', '--format=%(refname) %(objectname)', prefix]);
+async function refsUnder(mirror: Mirror, prefixes: readonly string[]): Promise<Map<string, string>> {
+  const res = await mirror.git(['for-each-ref', '--format=%(refname) %(objectname)', ...prefixes]);
   const out = new Map<string, string>();
   for (const line of res.stdout.split('\n')) {
     const [ref, sha] = line.split(' ');
@@ -65,8 +75,15 @@ export async function presentCommits(mirror: Mirror, shas: readonly string[]): P
     .map(([sha]) => sha!);
 }
 
-/** Commits pinned under `prefix` that `commit` reaches (itself included). */
-export async function pinnedAncestors(mirror: Mirror, prefix: string, commit: string): Promise<string[]> {
-  const res = await mirror.git(['for-each-ref', `--merged=${commit}`, '--format=%(objectname)', prefix]);
-  return [...new Set(res.stdout.split('\n').filter((s) => SHA.test(s)))];
+/** Commits pinned under each prefix that `commit` reaches (itself included), in one walk. */
+export async function pinnedAncestors(mirror: Mirror, prefixes: readonly string[], commit: string): Promise<Map<string, string[]>> {
+  const res = await mirror.git(['for-each-ref', `--merged=${commit}`, '--format=%(refname) %(objectname)', ...prefixes]);
+  const out = new Map<string, string[]>(prefixes.map((p) => [p, []]));
+  for (const line of res.stdout.split('\n')) {
+    const [ref, sha] = line.split(' ');
+    if (!ref || !sha || !SHA.test(sha)) continue;
+    const prefix = prefixes.find((p) => ref.startsWith(p));
+    if (prefix) out.get(prefix)!.push(sha);
+  }
+  return out;
 }

@@ -47,9 +47,11 @@ async function scanCheck(ctx: PluginContext<GitleaksConfig>, cache: MirrorCache,
     log: run.log,
     timeoutMs: ctx.config.timeout_seconds * 1000,
     prepare: async (mirror: Mirror) => {
-      const covered = await pinRefs(mirror, coveredPrefix(run.scanName), run.history.coveredCommits);
-      const leaks = await pinRefs(mirror, leakPrefix(run.scanName), run.history.leakCommits);
-      run.log.debug('history pinned in the mirror', { covered: covered.pinned, covered_absent: covered.absent, leak_commits: leaks.pinned });
+      const pinned = await pinRefs(mirror, [
+        { prefix: coveredPrefix(run.scanName), commits: run.history.coveredCommits },
+        { prefix: leakPrefix(run.scanName), commits: run.history.leakCommits },
+      ]);
+      run.log.debug('history pinned in the mirror', { pinned: pinned.pinned, absent: pinned.absent });
     },
   };
   return cache.withMirror(request, async (mirror) => {
@@ -59,10 +61,12 @@ async function scanCheck(ctx: PluginContext<GitleaksConfig>, cache: MirrorCache,
       run.log.info('first scan of this project by this component: scanning its whole history', { commits: range.commits });
     }
     const found = range.commits === 0 ? null : await scanRange(ctx, run, mirror, range);
+    const [covered, leaks] = [coveredPrefix(run.scanName), leakPrefix(run.scanName)];
+    const reached = await pinnedAncestors(mirror, [covered, leaks], check.commitSha);
     const history = {
       covers: check.commitSha,
-      inheritedCommits: await pinnedAncestors(mirror, leakPrefix(run.scanName), check.commitSha),
-      subsumedCovered: (await pinnedAncestors(mirror, coveredPrefix(run.scanName), check.commitSha)).filter((c) => c !== check.commitSha),
+      inheritedCommits: reached.get(leaks)!,
+      subsumedCovered: reached.get(covered)!.filter((c) => c !== check.commitSha),
       firstSight,
     };
     const summary = { mode: ctx.config.mode, range: range.description, commits: range.commits, durationMs: Date.now() - started, firstSight };

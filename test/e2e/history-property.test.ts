@@ -2,8 +2,8 @@
  * Property: whatever the history and however GitLab's events arrive, no commit whose history holds an untriaged
  * secret passes the gate. Random histories (commits with and without planted secrets, new branches, merges, tags,
  * force pushes, deletions, merge requests) are pushed to a real repository on the fake GitLab; the events GitLab
- * would send are delivered in random order, some twice, some never; two workers process them (real git, real
- * gitleaks, SQLite and Postgres). Then:
+ * would send are delivered in random order, some twice, some never; two worker processes of the compiled binary
+ * process them (real git, real gitleaks, SQLite and Postgres). Then:
  *   - every commit holding a planted secret and reachable from a commit named by a delivered event was found;
  *   - every such commit's check is `fail` exactly when its history holds a planted secret, else `success`;
  *   - after everything is triaged in DefectDojo, every check is `success`.
@@ -11,16 +11,11 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import fc from 'fast-check';
-import { loadSettings } from '../../src/config/settings.ts';
-import { parseWorkflow } from '../../src/config/workflow.ts';
-import { Redactor } from '../../src/log/logger.ts';
-import { startSecbot, type Runtime } from '../../src/main.ts';
-import { catalogOf } from '../../src/plugins/registry.ts';
 import { DB_KINDS } from '../helpers/db.ts';
 import { gitSync } from '../helpers/git-repo.ts';
 import { HEADERS, mrPayload, pushPayload, tagPayload, ZERO } from '../helpers/payloads.ts';
 import { fakeAwsKey } from '../helpers/secrets.ts';
-import { DEFAULT_CONFIG, World } from '../helpers/world.ts';
+import { World } from '../helpers/world.ts';
 
 const SEED = process.env.FC_SEED ? Number(process.env.FC_SEED) : Date.now() % 2_147_483_647;
 const NUM_RUNS = Number(process.env.FC_RUNS ?? 6);
@@ -70,18 +65,15 @@ function prng(seed: number) {
 for (const kind of DB_KINDS) {
   describe(`history property on ${kind}`, () => {
     let w: World;
-    let second: Runtime;
     let run = 0;
     beforeAll(async () => {
-      w = await World.start({ db: kind, env: { SECBOT_WORKER_CONCURRENCY: '3', SECBOT_LOG_LEVEL: 'warn' } });
-      const settings = loadSettings({ ...w.env, SECBOT_MIGRATE_ON_START: 'false' });
-      const workflow = parseWorkflow(DEFAULT_CONFIG, catalogOf(), w.env);
-      second = await startSecbot({ modes: ['worker'], settings, workflow, redactor: new Redactor(), logSink: () => {} });
+      w = await World.start({ db: kind, launch: 'none', env: { SECBOT_WORKER_CONCURRENCY: '3' } });
+      await w.startProcess(['intake']);
+      await w.startProcess(['results']);
+      await w.startProcess(['worker']);
+      await w.startProcess(['worker']);
     });
-    afterAll(async () => {
-      await second.stop();
-      await w.stop();
-    });
+    afterAll(async () => w.stop());
 
     test(`no history and no order of events makes a leaking commit pass (seed ${SEED})`, async () => {
       console.log(`history property on ${kind}: seed ${SEED} (replay: FC_SEED=${SEED})`);
@@ -94,7 +86,14 @@ for (const kind of DB_KINDS) {
   });
 }
 
-async function runScenario(w: World, path: string, sc: fc.RecordValue<{ ops: Op[]; shuffle: number; dropPercent: number; duplicatePercent: number }>) {
+interface Scenario {
+  ops: Op[];
+  shuffle: number;
+  dropPercent: number;
+  duplicatePercent: number;
+}
+
+async function runScenario(w: World, path: string, sc: Scenario) {
   const repo = w.repo(path);
   const tips = new Map<string, string>();
   const leaky = new Set<string>();
