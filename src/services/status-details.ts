@@ -90,7 +90,10 @@ export function buildDetails(
   };
 }
 
-/** Every finding the verdict rests on, own and inherited, most relevant first (open, then own, then newest commit). */
+/** At most this many findings are listed (open ones first); `counts` has the totals. */
+export const MAX_LISTED_FINDINGS = 500;
+
+/** The findings the verdict rests on, own and inherited, most relevant first (open, then own). */
 function findingsOf(check: CheckRow, verdict: GateVerdict, inputs: VerdictInputs) {
   const failing = new Set(verdict.failing);
   return inputs.leaks
@@ -113,7 +116,8 @@ function findingsOf(check: CheckRow, verdict: GateVerdict, inputs: VerdictInputs
         found_by: l.inherited ? l.foundBy.checkId : null,
       };
     })
-    .sort((a, b) => Number(b.open) - Number(a.open) || Number(a.inherited) - Number(b.inherited));
+    .sort((a, b) => Number(b.open) - Number(a.open) || Number(a.inherited) - Number(b.inherited))
+    .slice(0, MAX_LISTED_FINDINGS);
 }
 
 /** What a pipeline log (and an unauthenticated caller) can say without naming files: how many, of what kind. */
