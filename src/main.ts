@@ -15,6 +15,7 @@ import { migrate } from './db/migrate.ts';
 import { describeDatabaseUrl, openDatabase } from './db/open.ts';
 import { HistoryStore } from './db/history.ts';
 import { ResultStore } from './db/results.ts';
+import { RetentionStore } from './db/retention.ts';
 import { baseApp } from './http/common.ts';
 import { intakeApp } from './http/intake-app.ts';
 import { resultsApp } from './http/results-app.ts';
@@ -24,6 +25,7 @@ import { instantiate } from './plugins/registry.ts';
 import { TaskQueue } from './queue/task-queue.ts';
 import { Worker } from './queue/worker.ts';
 import { AdminService } from './services/admin-service.ts';
+import { Housekeeping } from './services/housekeeping.ts';
 import { IntakeService } from './services/intake-service.ts';
 import { StatusService } from './services/status-service.ts';
 import { TaskRunner } from './services/task-runner.ts';
@@ -121,6 +123,7 @@ export async function startSecbot(opts: {
   const checks = new CheckStore(db, queue);
   const results = new ResultStore(db);
   const history = new HistoryStore(db);
+  const retention = new RetentionStore(db, queue);
   const policy = unscannedPolicyOf(workflow);
   if (settings.fingerprintKeyDerived) {
     logger.warn('SECBOT_FINGERPRINT_KEY is not set: secret fingerprints use a key derived from the webhook tokens; set it (the same on every process) so rotating a token does not make every secret look new');
@@ -131,8 +134,10 @@ export async function startSecbot(opts: {
     metrics.queueTasks.reset();
     for (const d of depth) metrics.queueTasks.set({ state: d.state, kind: d.kind }, d.count);
   });
-  const services: Services = { settings, workflow, logger, metrics, db, queue, checks, results, history, policy, components };
+  const services: Services = { settings, workflow, logger, metrics, db, queue, checks, results, history, retention, policy, components };
   const worker = modes.includes('worker') ? startWorker(services) : null;
+  const housekeeping = worker ? new Housekeeping({ retention, settings, metrics, logger }) : null;
+  housekeeping?.start();
   const stopListening = worker ? await queue.onNewWork(() => worker.poke()) : async () => {};
   const { servers, ports } = startHttpRoles(modes, services, worker);
   logger.info('secbot started', { version: VERSION, modes, database: describeDatabaseUrl(settings.databaseUrl), jobs: workflow.jobs.map((j) => j.name) });
@@ -145,6 +150,7 @@ export async function startSecbot(opts: {
       logger.info('shutting down: draining HTTP, letting running tasks finish', { grace_ms: settings.shutdownGraceMs });
       await Promise.all(servers.map((s) => s.stop()));
       await stopListening();
+      await housekeeping?.stop();
       await worker?.stop(settings.shutdownGraceMs);
       await db.close();
       logger.info('stopped');
@@ -162,13 +168,14 @@ interface Services {
   checks: CheckStore;
   results: ResultStore;
   history: HistoryStore;
+  retention: RetentionStore;
   policy: UnscannedPolicy;
   components: ReturnType<typeof instantiate>;
 }
 
 /** The HTTP side of each role: intake, results (+ admin), and a health/metrics app for a worker-only process. */
 function startHttpRoles(modes: Mode[], d: Services, worker: Worker | null) {
-  const { settings, workflow, logger, metrics, checks, results, history, policy, queue, components } = d;
+  const { settings, workflow, logger, metrics, checks, results, history, retention, policy, queue, components } = d;
   const servers: { port: number; stop: () => Promise<void> }[] = [];
   const ports: Runtime['ports'] = {};
   const common = { db: d.db, metrics, logger };
@@ -183,7 +190,7 @@ function startHttpRoles(modes: Mode[], d: Services, worker: Worker | null) {
   }
   if (modes.includes('results')) {
     const status = new StatusService({
-      checks, results, history, queue, policy, outputs: components.outputs, ttlMs: settings.gateCacheTtlMs, metrics, logger,
+      checks, results, history, retention, queue, policy, outputs: components.outputs, ttlMs: settings.gateCacheTtlMs, metrics, logger,
       refreshTimeoutMs: settings.httpTimeoutMs,
     });
     const admin = settings.adminToken

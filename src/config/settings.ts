@@ -62,6 +62,9 @@ const settingsSchema = z.object({
   SECBOT_SLACK_API_URL: z.url().default('https://slack.com/api/'),
   SECBOT_HTTP_TIMEOUT_MS: int(30_000, 100),
   SECBOT_SQLITE_SYNCHRONOUS: z.enum(['FULL', 'NORMAL']).default('FULL'),
+  SECBOT_RETENTION_DAYS: int(90, 1),
+  SECBOT_DELIVERY_RETENTION_DAYS: int(30, 1),
+  SECBOT_PRUNE_INTERVAL_MS: int(3_600_000, 0),
   SECBOT_FINGERPRINT_KEY: z.string().min(32, 'must be at least 32 characters (e.g. `openssl rand -hex 32`)').optional(),
 });
 
@@ -98,6 +101,13 @@ export type Settings = {
   slackApiUrl: string;
   httpTimeoutMs: number;
   sqliteSynchronous: 'FULL' | 'NORMAL';
+  retention: {
+    /** Finished checks older than this many days are pruned (their verdict's evidence is project knowledge and stays). */
+    checkDays: number;
+    deliveryDays: number;
+    /** 0: no housekeeping pass. */
+    pruneIntervalMs: number;
+  };
   /**
    * HMAC key of secret fingerprints (novelty, leak identity). Never stored in the database, so the fingerprints
    * there cannot be brute-forced back into short secrets. Derived from the instances' webhook tokens when unset.
@@ -148,6 +158,7 @@ export function loadSettings(env: EnvMap): Settings {
     slackApiUrl: s.SECBOT_SLACK_API_URL,
     httpTimeoutMs: s.SECBOT_HTTP_TIMEOUT_MS,
     sqliteSynchronous: s.SECBOT_SQLITE_SYNCHRONOUS,
+    retention: { checkDays: s.SECBOT_RETENTION_DAYS, deliveryDays: s.SECBOT_DELIVERY_RETENTION_DAYS, pruneIntervalMs: s.SECBOT_PRUNE_INTERVAL_MS },
     ...fingerprintKeyOf(s.SECBOT_FINGERPRINT_KEY, gitlab),
     env,
   };

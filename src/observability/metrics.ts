@@ -30,5 +30,6 @@ export function createMetrics(registry = new Registry()) {
     verdictLatency: registry.register(
       new Histogram('secbot_check_verdict_latency_seconds', 'Time from webhook acceptance to the final verdict', ['verdict'], VERDICT_BUCKETS),
     ),
+    pruned: registry.register(new Counter('secbot_pruned_total', 'Rows removed by retention (checks, deliveries, tombstones)', ['what'])),
   };
 }

@@ -132,6 +132,19 @@ export class TaskQueue {
     return rows.map((r) => ({ taskId: Number(r.task_id), attempt: Number(r.attempt), event: r.event, message: r.message, at: Number(r.at) }));
   }
 
+  /**
+   * Deletes every task (with its dependencies and events) of these checks: retention of finished checks. Tasks of a
+   * finished check are all final, so nothing a worker holds is touched; the caller passes only final checks.
+   */
+  async deleteOfChecks(tx: Db, checkIds: readonly string[]): Promise<number> {
+    if (checkIds.length === 0) return 0;
+    const ids = sql.join(checkIds.map((id) => sql`${id}`), sql`, `);
+    const taskIds = sql`SELECT id FROM tasks WHERE check_id IN (${ids})`;
+    await tx.run(sql`DELETE FROM task_events WHERE task_id IN (${taskIds})`);
+    await tx.run(sql`DELETE FROM task_deps WHERE parent_id IN (${taskIds}) OR child_id IN (${taskIds})`);
+    return tx.run(sql`DELETE FROM tasks WHERE check_id IN (${ids}) AND state IN ('done', 'failed', 'cancelled')`);
+  }
+
   /** Task counts by state and kind, for the queue-depth metric. */
   async depth(): Promise<{ state: string; kind: string; count: number }[]> {
     const rows = await this.db.all<Row>(sql`SELECT state, kind, COUNT(*) AS n FROM tasks GROUP BY state, kind`);

@@ -12,6 +12,7 @@ import { FINAL_STATUSES, type GateVerdict } from '../core/gate.ts';
 import { errorMessage } from '../core/errors.ts';
 import type { CheckRow, CheckStore } from '../db/checks.ts';
 import type { LeakOutputRow } from '../db/history.ts';
+import type { RetentionStore } from '../db/retention.ts';
 import type { Logger } from '../log/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { Output } from '../plugins/types.ts';
@@ -20,6 +21,8 @@ import { loadVerdictInputs, verdictOf, type UnscannedPolicy, type VerdictStores 
 
 export interface StatusDeps extends VerdictStores {
   checks: CheckStore;
+  /** Tombstones of checks pruned by retention (absent: every unknown id is simply not started). */
+  retention?: RetentionStore;
   /** Output plugins by component name (only those that can refresh matter here). */
   outputs: ReadonlyMap<string, Output>;
   policy: UnscannedPolicy;
@@ -45,7 +48,7 @@ export class StatusService {
     const check = await this.deps.checks.get(checkId);
     if (!check) {
       this.deps.metrics.gateVerdicts.inc({ status: 'not_started' });
-      return { status: 'not_started', security_check_id: checkId };
+      return { status: 'not_started', security_check_id: checkId, ...(await this.prunedReason(checkId)) };
     }
     let inputs = await loadVerdictInputs(this.deps, check);
     let verdict = verdictOf(check, inputs, this.deps.policy);
@@ -62,6 +65,16 @@ export class StatusService {
     this.deps.metrics.gateVerdicts.inc({ status: verdict.status });
     const notifications = await this.deps.results.notifications({ checkId: check.id, generation: check.generation });
     return buildDetails(check, verdict, inputs, notifications);
+  }
+
+  /** A check retention removed: not started again, but say why and what it was, so nobody waits for nothing. */
+  private async prunedReason(checkId: string): Promise<{ reason?: string }> {
+    const t = await this.deps.retention?.tombstone(checkId).catch(() => null);
+    if (!t) return {};
+    const when = t.finishedAt ? ` on ${new Date(t.finishedAt).toISOString().slice(0, 10)}` : '';
+    return {
+      reason: `this commit's check finished${when} with "${t.verdict ?? 'unknown'}" and was removed by retention (SECBOT_RETENTION_DAYS); push the commit again to check it`,
+    };
   }
 
   /** Output findings whose state is older than the TTL, of outputs that can refresh and are not in back-off. */

@@ -25,16 +25,24 @@ export const checks = pgTable(
     finishedAt: ms('finished_at'),
     verdict: text('verdict'),
   },
-  (t) => [index('checks_created_idx').on(t.createdAt), index('checks_project_idx').on(t.projectPath, t.createdAt)],
+  (t) => [
+    index('checks_created_idx').on(t.createdAt),
+    index('checks_project_idx').on(t.projectPath, t.createdAt),
+    index('checks_finished_idx').on(t.finishedAt),
+  ],
 );
 
-export const deliveries = pgTable('deliveries', {
-  key: text('key').primaryKey(),
-  checkId: text('check_id'),
-  eventType: text('event_type').notNull(),
-  outcome: text('outcome').notNull(),
-  receivedAt: ms('received_at').notNull(),
-});
+export const deliveries = pgTable(
+  'deliveries',
+  {
+    key: text('key').primaryKey(),
+    checkId: text('check_id'),
+    eventType: text('event_type').notNull(),
+    outcome: text('outcome').notNull(),
+    receivedAt: ms('received_at').notNull(),
+  },
+  (t) => [index('deliveries_received_idx').on(t.receivedAt)],
+);
 
 export const tasks = pgTable(
   'tasks',
@@ -228,3 +236,11 @@ export const novelty = pgTable(
   },
   (t) => [primaryKey({ columns: [t.project, t.noveltyKey] })],
 );
+
+/** What remains of a check pruned by retention: enough for the gate to say so instead of "not started". */
+export const prunedChecks = pgTable('pruned_checks', {
+  id: text('id').primaryKey(),
+  verdict: text('verdict'),
+  finishedAt: ms('finished_at'),
+  prunedAt: ms('pruned_at').notNull(),
+});

@@ -24,16 +24,24 @@ export const checks = sqliteTable(
     finishedAt: integer('finished_at'),
     verdict: text('verdict'),
   },
-  (t) => [index('checks_created_idx').on(t.createdAt), index('checks_project_idx').on(t.projectPath, t.createdAt)],
+  (t) => [
+    index('checks_created_idx').on(t.createdAt),
+    index('checks_project_idx').on(t.projectPath, t.createdAt),
+    index('checks_finished_idx').on(t.finishedAt),
+  ],
 );
 
-export const deliveries = sqliteTable('deliveries', {
-  key: text('key').primaryKey(),
-  checkId: text('check_id'),
-  eventType: text('event_type').notNull(),
-  outcome: text('outcome').notNull(),
-  receivedAt: integer('received_at').notNull(),
-});
+export const deliveries = sqliteTable(
+  'deliveries',
+  {
+    key: text('key').primaryKey(),
+    checkId: text('check_id'),
+    eventType: text('event_type').notNull(),
+    outcome: text('outcome').notNull(),
+    receivedAt: integer('received_at').notNull(),
+  },
+  (t) => [index('deliveries_received_idx').on(t.receivedAt)],
+);
 
 export const tasks = sqliteTable(
   'tasks',
@@ -227,3 +235,11 @@ export const novelty = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.project, t.noveltyKey] })],
 );
+
+/** What remains of a check pruned by retention: enough for the gate to say so instead of "not started". */
+export const prunedChecks = sqliteTable('pruned_checks', {
+  id: text('id').primaryKey(),
+  verdict: text('verdict'),
+  finishedAt: integer('finished_at'),
+  prunedAt: integer('pruned_at').notNull(),
+});
