@@ -68,7 +68,7 @@ for (const kind of DB_KINDS) {
     let run = 0;
     beforeAll(async () => {
       w = await World.start({ db: kind, launch: 'none', env: { SECBOT_WORKER_CONCURRENCY: '3' } });
-      await w.startProcess(['intake', 'results']);
+      await Promise.all([w.startProcess(['intake']), w.startProcess(['results'])]);
       await Promise.all([w.startProcess(['worker']), w.startProcess(['worker'])]);
     }, 120_000);
     afterAll(async () => w.stop());
