@@ -32,6 +32,7 @@ import { TaskRunner } from './services/task-runner.ts';
 import { refreshVerdicts, unscannedPolicyOf, type UnscannedPolicy } from './services/verdict.ts';
 import { parseArgs, USAGE, UsageError } from './cli/args.ts';
 import { loadAll } from './cli/load.ts';
+import { scanCommand } from './cli/scan.ts';
 import { validateCommand } from './cli/validate.ts';
 import { VERSION } from './version.ts';
 
@@ -51,6 +52,16 @@ async function main(argv: string[]): Promise<number> {
       const prefix = cmd.prefix ?? prefixFor(parsed.envDir, cmd.host);
       console.log(securityCheckId(prefix, cmd.host, cmd.project, cmd.sha));
       return 0;
+    }
+    case 'scan': {
+      const env = loadLayeredEnv(parsed.envDir, process.env);
+      return scanCommand({
+        ...cmd,
+        configPath: parsed.configPath,
+        gitBin: env.SECBOT_GIT_BIN || 'git',
+        gitleaksBin: env.SECBOT_GITLEAKS_BIN || 'gitleaks',
+        out: (line) => console.log(line),
+      });
     }
     case 'validate': {
       const lines = validateCommand(loadAll(parsed), cmd.eventFile, cmd.eventType);

@@ -11,6 +11,10 @@ Usage:
                                  checks settings and config.yml; with --event, shows the job and check id
   secbot check-id --host H --project P --sha S [--prefix X]
                                  prints the security_check_id a pipeline computes
+  secbot scan [PATH|URL] [--range A..B | --full] [--job NAME]
+                                 runs the job's scans on a local repository or a clone URL, without the service:
+                                 prints the findings (masked) and a verdict; exit 0 clean, 1 findings, 2 error.
+                                 Default range: the commits of HEAD on no remote-tracking branch (what a push sends)
   secbot --help | --version
 
 Options:
@@ -24,6 +28,7 @@ export type Command =
   | { kind: 'migrate' }
   | { kind: 'validate'; eventFile?: string; eventType?: string }
   | { kind: 'check-id'; host: string; project: string; sha: string; prefix?: string }
+  | { kind: 'scan'; target?: string; range?: string; full: boolean; job?: string }
   | { kind: 'help' }
   | { kind: 'version' };
 
@@ -35,6 +40,8 @@ export interface Parsed {
 
 export class UsageError extends Error {}
 
+const BOOLEAN_FLAGS = new Set(['--full']);
+
 export function parseArgs(argv: readonly string[]): Parsed {
   const positional: string[] = [];
   const flags = new Map<string, string>();
@@ -42,6 +49,10 @@ export function parseArgs(argv: readonly string[]): Parsed {
     const a = argv[i]!;
     if (a === '--help' || a === '-h') return { command: { kind: 'help' }, envDir: '.' };
     if (a === '--version' || a === '-v') return { command: { kind: 'version' }, envDir: '.' };
+    if (BOOLEAN_FLAGS.has(a)) {
+      flags.set(a.slice(2), 'true');
+      continue;
+    }
     if (a.startsWith('--')) {
       const eq = a.indexOf('=');
       const name = eq > 0 ? a.slice(2, eq) : a.slice(2);
@@ -86,6 +97,10 @@ function commandOf(positional: string[], take: (name: string) => string | undefi
       const sha = take('sha');
       if (!host || !project || !sha) throw new UsageError('usage: secbot check-id --host H --project P --sha S [--prefix X]');
       return { kind: 'check-id', host, project, sha, prefix: take('prefix') };
+    }
+    case 'scan': {
+      if (positional.length > 2) throw new UsageError('usage: secbot scan [PATH|URL] [--range A..B | --full] [--job NAME]');
+      return { kind: 'scan', target: second, range: take('range'), full: take('full') === 'true', job: take('job') };
     }
     case undefined:
       throw new UsageError('no command given');
