@@ -3,7 +3,9 @@
  * Composition root of the `secbot` binary: parses the command line, loads settings and config.yml, opens the
  * database, builds the stores, plugins and services, and starts the requested roles (intake, results, worker).
  */
+import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { dirname, join } from 'node:path';
 import { loadLayeredEnv } from './config/dotenv.ts';
 import { loadSettings, type Settings } from './config/settings.ts';
 import type { Workflow } from './config/workflow.ts';
@@ -59,7 +61,7 @@ async function main(argv: string[]): Promise<number> {
         ...cmd,
         configPath: parsed.configPath,
         gitBin: env.SECBOT_GIT_BIN || 'git',
-        gitleaksBin: env.SECBOT_GITLEAKS_BIN || 'gitleaks',
+        gitleaksBin: env.SECBOT_GITLEAKS_BIN || localGitleaks(),
         out: (line) => console.log(line),
       });
     }
@@ -82,6 +84,13 @@ async function main(argv: string[]): Promise<number> {
       return -1;
     }
   }
+}
+
+/** gitleaks on PATH, else the one scripts/setup.sh installed beside this checkout (dist/secbot → .tools/bin). */
+function localGitleaks(): string {
+  if (Bun.which('gitleaks')) return 'gitleaks';
+  const beside = join(dirname(process.execPath), '..', '.tools', 'bin', 'gitleaks');
+  return existsSync(beside) ? beside : 'gitleaks';
 }
 
 function prefixFor(envDir: string, host: string): string {
