@@ -211,6 +211,7 @@ function startHttpRoles(modes: Mode[], d: Services, worker: Worker | null) {
   if (modes.includes('results')) {
     const status = new StatusService({
       checks, results, history, retention, queue, policy, outputs: components.outputs, ttlMs: settings.gateCacheTtlMs, metrics, logger,
+      prefixes: settings.gitlab.map((g) => g.prefix),
       refreshTimeoutMs: settings.httpTimeoutMs,
     });
     const admin = settings.adminToken

@@ -166,6 +166,17 @@ export class CheckStore {
     return { ...base, outcome: 'rerun', generation, tasks };
   }
 
+  /** Remembers why an event naming this commit was ignored (the last reason wins); the gate answers with it. */
+  async recordIgnored(checkId: string, reason: string, now = Date.now()): Promise<void> {
+    await this.db.run(sql`INSERT INTO ignored_events (check_id, reason, received_at) VALUES (${checkId}, ${reason}, ${now})
+      ON CONFLICT (check_id) DO UPDATE SET reason = excluded.reason, received_at = excluded.received_at`);
+  }
+
+  async ignoredReason(checkId: string): Promise<string | null> {
+    const rows = await this.db.all<{ reason: string }>(sql`SELECT reason FROM ignored_events WHERE check_id = ${checkId}`);
+    return rows[0]?.reason ?? null;
+  }
+
   /** Plans a check that ended in error again, as a new generation (admin re-run). */
   async rerun(check: CheckRow, tasks: TaskSpec[], jobName: string, enqueue: EnqueueOptions, now = Date.now()): Promise<number | null> {
     return this.db.tx(async (tx) => {

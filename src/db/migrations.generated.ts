@@ -47,6 +47,14 @@ export const EMBEDDED_MIGRATIONS: { sqlite: EmbeddedMigration[]; pg: EmbeddedMig
         "CREATE INDEX `checks_finished_idx` ON `checks` (`finished_at`);",
         "CREATE INDEX `deliveries_received_idx` ON `deliveries` (`received_at`);"
       ]
+    },
+    {
+      "tag": "0003_ignored",
+      "when": 1796188498632,
+      "hash": "e21c49844525be8e583ca362abba3b007de76cd1102b9ca8bcbb709911dfa78c",
+      "statements": [
+        "CREATE TABLE `ignored_events` (\n\t`check_id` text PRIMARY KEY NOT NULL,\n\t`reason` text NOT NULL,\n\t`received_at` integer NOT NULL\n);"
+      ]
     }
   ],
   "pg": [
@@ -93,6 +101,14 @@ export const EMBEDDED_MIGRATIONS: { sqlite: EmbeddedMigration[]; pg: EmbeddedMig
         "CREATE TABLE \"pruned_checks\" (\n\t\"id\" text PRIMARY KEY NOT NULL,\n\t\"verdict\" text,\n\t\"finished_at\" bigint,\n\t\"pruned_at\" bigint NOT NULL\n);",
         "CREATE INDEX \"checks_finished_idx\" ON \"checks\" USING btree (\"finished_at\");",
         "CREATE INDEX \"deliveries_received_idx\" ON \"deliveries\" USING btree (\"received_at\");"
+      ]
+    },
+    {
+      "tag": "0003_ignored",
+      "when": 1796188499296,
+      "hash": "fe3e405b9a5608bcf599776441b3565411e439791222cd780aa130b3ab80fd8b",
+      "statements": [
+        "CREATE TABLE \"ignored_events\" (\n\t\"check_id\" text PRIMARY KEY NOT NULL,\n\t\"reason\" text NOT NULL,\n\t\"received_at\" bigint NOT NULL\n);"
       ]
     }
   ]

@@ -40,6 +40,9 @@ export class RetentionStore {
     counts.deliveries = await this.deleteBatched(
       (limit) => sql`DELETE FROM deliveries WHERE key IN (SELECT key FROM deliveries WHERE received_at < ${c.deliveriesBefore} LIMIT ${limit})`,
     );
+    counts.deliveries += await this.deleteBatched(
+      (limit) => sql`DELETE FROM ignored_events WHERE check_id IN (SELECT check_id FROM ignored_events WHERE received_at < ${c.deliveriesBefore} LIMIT ${limit})`,
+    );
     counts.tombstones = await this.deleteBatched(
       (limit) => sql`DELETE FROM pruned_checks WHERE id IN (SELECT id FROM pruned_checks WHERE pruned_at < ${c.tombstonesBefore} LIMIT ${limit})`,
     );

@@ -66,7 +66,10 @@ export class IntakeService {
     const checkId = securityCheckId(instance.prefix, instance.hostname, context.projectPath, context.commitSha);
     const routed = route(this.deps.workflow.jobs, c.eventType, body);
     if (routed.kind === 'none') {
-      return this.answer(d, 'ignored', 200, { status: 'ignored', reason: `no job in config.yml matches this ${c.eventType} event`, security_check_id: checkId }, c.eventType);
+      const reason = `no job in config.yml matches ${c.eventType} events of ${context.projectPath}`;
+      // Best effort: the gate can then say why instead of waiting; losing this note loses no work.
+      await this.deps.checks.recordIgnored(checkId, reason).catch((err) => this.deps.logger.warn('could not record an ignored event', { check_id: checkId, error: err }));
+      return this.answer(d, 'ignored', 200, { status: 'ignored', reason, security_check_id: checkId }, c.eventType);
     }
     const plan =
       routed.kind === 'one'

@@ -23,6 +23,8 @@ export interface StatusDeps extends VerdictStores {
   checks: CheckStore;
   /** Tombstones of checks pruned by retention (absent: every unknown id is simply not started). */
   retention?: RetentionStore;
+  /** The configured instance prefixes: an id with another prefix will never be checked by this SecBot. */
+  prefixes?: readonly string[];
   /** Output plugins by component name (only those that can refresh matter here). */
   outputs: ReadonlyMap<string, Output>;
   policy: UnscannedPolicy;
@@ -48,7 +50,7 @@ export class StatusService {
     const check = await this.deps.checks.get(checkId);
     if (!check) {
       this.deps.metrics.gateVerdicts.inc({ status: 'not_started' });
-      return { status: 'not_started', security_check_id: checkId, ...(await this.prunedReason(checkId)) };
+      return { status: 'not_started', security_check_id: checkId, ...(await this.notStartedReason(checkId)) };
     }
     let inputs = await loadVerdictInputs(this.deps, check);
     let verdict = verdictOf(check, inputs, this.deps.policy);
@@ -67,8 +69,18 @@ export class StatusService {
     return buildDetails(check, verdict, inputs, notifications);
   }
 
-  /** A check retention removed: not started again, but say why and what it was, so nobody waits for nothing. */
-  private async prunedReason(checkId: string): Promise<{ reason?: string }> {
+  /**
+   * Why there is no check, when SecBot knows: a prefix no instance has, an event no job matched, a check retention
+   * removed. Without a reason, the commit's event has simply not arrived (yet).
+   */
+  private async notStartedReason(checkId: string): Promise<{ reason?: string }> {
+    const prefix = checkId.slice(0, checkId.length - 65);
+    const known = this.deps.prefixes;
+    if (known && known.length > 0 && !known.includes(prefix)) {
+      return { reason: `prefix ${prefix} is not configured (GITLAB_CONFIGS prefixes: ${known.join(', ')}); fix SECBOT_PREFIX in the pipeline or add the instance` };
+    }
+    const ignored = await this.deps.checks.ignoredReason(checkId).catch(() => null);
+    if (ignored) return { reason: `${ignored}; this commit will not be checked unless config.yml changes and the event is sent again` };
     const t = await this.deps.retention?.tombstone(checkId).catch(() => null);
     if (!t) return {};
     const when = t.finishedAt ? ` on ${new Date(t.finishedAt).toISOString().slice(0, 10)}` : '';

@@ -244,3 +244,10 @@ export const prunedChecks = pgTable('pruned_checks', {
   finishedAt: ms('finished_at'),
   prunedAt: ms('pruned_at').notNull(),
 });
+
+/** Deliveries that named a commit but were ignored (no job matches): why, so the gate can say it at once. */
+export const ignoredEvents = pgTable('ignored_events', {
+  checkId: text('check_id').primaryKey(),
+  reason: text('reason').notNull(),
+  receivedAt: ms('received_at').notNull(),
+});

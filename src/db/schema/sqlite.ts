@@ -243,3 +243,10 @@ export const prunedChecks = sqliteTable('pruned_checks', {
   finishedAt: integer('finished_at'),
   prunedAt: integer('pruned_at').notNull(),
 });
+
+/** Deliveries that named a commit but were ignored (no job matches): why, so the gate can say it at once. */
+export const ignoredEvents = sqliteTable('ignored_events', {
+  checkId: text('check_id').primaryKey(),
+  reason: text('reason').notNull(),
+  receivedAt: integer('received_at').notNull(),
+});
