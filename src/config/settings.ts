@@ -42,6 +42,7 @@ const settingsSchema = z.object({
   SECBOT_RESULTS_PORT: int(5001, 0),
   SECBOT_WORKER_PORT: int(5002, 0),
   SECBOT_MAX_BODY_BYTES: int(25 * 1024 * 1024, 1024),
+  SECBOT_INTAKE_BUFFER_BYTES: int(100 * 1024 * 1024, 1024),
   SECBOT_MIGRATE_ON_START: bool(true),
   SECBOT_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   SECBOT_WORKER_CONCURRENCY: int(4, 1),
@@ -75,6 +76,8 @@ export type Settings = {
   resultsPort: number;
   workerPort: number;
   maxBodyBytes: number;
+  /** Webhook body bytes one intake holds at once, across concurrent requests. */
+  intakeBufferBytes: number;
   migrateOnStart: boolean;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   worker: {
@@ -109,6 +112,11 @@ export function loadSettings(env: EnvMap): Settings {
   const parsed = settingsSchema.safeParse(given);
   if (!parsed.success) throw new ConfigError(formatEnvIssues(parsed.error));
   const s = parsed.data;
+  if (s.SECBOT_INTAKE_BUFFER_BYTES < s.SECBOT_MAX_BODY_BYTES) {
+    throw new ConfigError(
+      'invalid service settings (environment, .env.override, .env.dev):\n  SECBOT_INTAKE_BUFFER_BYTES: must be at least SECBOT_MAX_BODY_BYTES, or a body of the largest allowed size could never be accepted',
+    );
+  }
   return {
     gitlab: parseGitlabConfigs(s.GITLAB_CONFIGS),
     databaseUrl: normaliseDatabaseUrl(s.SECBOT_DATABASE_URL ?? s.SECBOT_POSTGRES_DSN ?? DEFAULT_DATABASE_URL),
@@ -118,6 +126,7 @@ export function loadSettings(env: EnvMap): Settings {
     resultsPort: s.SECBOT_RESULTS_PORT,
     workerPort: s.SECBOT_WORKER_PORT,
     maxBodyBytes: s.SECBOT_MAX_BODY_BYTES,
+    intakeBufferBytes: s.SECBOT_INTAKE_BUFFER_BYTES,
     migrateOnStart: s.SECBOT_MIGRATE_ON_START,
     logLevel: s.SECBOT_LOG_LEVEL,
     worker: {
