@@ -187,6 +187,35 @@ describe('environment variables', () => {
   });
 });
 
+describe('credentials in configured URLs are refused, never quoted', () => {
+  const PASSWORD = 'url-pa55word-4e2f';
+  test('GITLAB_CONFIGS[].host', () => {
+    const err = errorOf(() => loadSettings({ GITLAB_CONFIGS: configs(instance({ host: `https://oauth2:${PASSWORD}@git.env.local/` })) }));
+    expect(err.message).toContain('GITLAB_CONFIGS[0].host: must not carry credentials');
+    expectSafe(err.message, 'GITLAB_CONFIGS', [PASSWORD, HOOK_SECRET, AUTH_SECRET]);
+  });
+
+  test('SECBOT_SLACK_API_URL', () => {
+    const err = errorOf(() => loadSettings({ ...BASE, SECBOT_SLACK_API_URL: `https://proxy:${PASSWORD}@proxy.local/api/` }));
+    expect(err.message).toMatch(/^\s+SECBOT_SLACK_API_URL: must not carry credentials/m);
+    expectSafe(err.message, 'SECBOT_SLACK_API_URL', [PASSWORD]);
+  });
+
+  test.each([
+    ['SECBOT_DATABASE_URL', `mysql://secbot:${PASSWORD}@db/secbot`, 'must be a postgres:// URL or a SQLite file path'],
+    ['SECBOT_DATABASE_URL', `postgres://secbot:${PASSWORD}@db:99999/secbot`, 'is not a valid postgres:// URL'],
+    ['SECBOT_POSTGRES_DSN', `postgresql+asyncpg://secbot:${PASSWORD}@[db/secbot`, 'is not a valid postgres:// URL'],
+  ])('%s=%s', (variable, value, message) => {
+    const err = errorOf(() => loadSettings({ ...BASE, [variable]: value }));
+    expect(err.message).toContain(`${variable}: ${message}`);
+    expectSafe(err.message, variable, [PASSWORD]);
+  });
+
+  test('a Postgres URL keeps its password (it needs one); only printing it is forbidden', () => {
+    expect(loadSettings({ ...BASE, SECBOT_DATABASE_URL: `postgres://secbot:${PASSWORD}@db:5432/secbot` }).databaseUrl).toContain(PASSWORD);
+  });
+});
+
 describe('database URL', () => {
   test("the seed's SECBOT_POSTGRES_DSN (postgresql+asyncpg://) becomes postgres://", () => {
     const s = loadSettings({ ...BASE, SECBOT_POSTGRES_DSN: 'postgresql+asyncpg://secbot:foobar@db:5432/secbot' });
