@@ -1,11 +1,12 @@
 /**
- * ci/secbot-gate.sh (seed §3.5) run with `sh` against a small fake of the results API: the id it asks for, how it
- * waits, what it prints and how it exits. Every scenario runs twice: with jq (when installed) and with jq forced
- * missing, which exercises the sed fallback that lets the gate run in an image with only curl.
+ * ci/secbot-gate.sh (seed §3.5) run against a small fake of the results API: the id it asks for, how it waits, what
+ * it prints and how it exits. Every scenario runs three times: with curl and jq, with curl and jq forced missing (the
+ * grep/awk reader), and in a busybox-only environment (busybox sh, wget, sed, grep, awk…; no curl, no jq), which is
+ * what an alpine image without extra packages offers. scripts/test.sh installs busybox (Debian: `busybox`).
  * The GitLab CI template must embed the script verbatim; that is checked here too.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'bun:test';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
@@ -21,10 +22,17 @@ const CHECK_PATH = `/v1/security/gitlab/check/${ID}`;
 // Values that must never show up in the job log.
 const JOB_TOKEN = 'glcbt-job-token-never-print-me';
 const URL_PASSWORD = 'url-password-never-print-me';
+const RESULTS_TOKEN = 'results-read-token-never-print-me-0123';
+
+const BUSYBOX = Bun.which('busybox');
+/** The busybox applets the script may use: a PATH of only these is an alpine image without curl or jq. */
+const APPLETS = ['sh', 'wget', 'sha256sum', 'head', 'tail', 'sed', 'grep', 'tr', 'awk', 'wc', 'mktemp', 'rm', 'date', 'sleep', 'timeout', 'cat'];
 
 type Responder = (n: number, path: string) => Response;
 let responder: Responder = () => new Response('not configured', { status: 500 });
 let requests: string[] = [];
+let authorizations: (string | null)[] = [];
+let busyboxBin = '';
 let server: ReturnType<typeof Bun.serve>;
 let base: string;
 let tmp: string;
@@ -36,11 +44,16 @@ beforeAll(() => {
     fetch(req) {
       const path = new URL(req.url).pathname;
       requests.push(path);
+      authorizations.push(req.headers.get('authorization'));
       return responder(requests.length, path);
     },
   });
   base = `http://127.0.0.1:${server.port}`;
   tmp = mkdtempSync(join(tmpdir(), 'secbot-gate-'));
+  if (!BUSYBOX) throw new Error('busybox is required for the wget tests: apt-get install -y busybox (scripts/test.sh does)');
+  busyboxBin = join(tmp, 'busybox-bin');
+  mkdirSync(busyboxBin);
+  for (const a of APPLETS) symlinkSync(BUSYBOX, join(busyboxBin, a));
 });
 afterAll(() => {
   server.stop(true);
@@ -48,6 +61,7 @@ afterAll(() => {
 });
 beforeEach(() => {
   requests = [];
+  authorizations = [];
 });
 
 const json = (body: unknown, status = 200) => Response.json(body, { status });
@@ -83,11 +97,14 @@ interface Run {
   ms: number;
 }
 
-async function gate(variant: 'jq' | 'sed', env: Record<string, string | undefined> = {}, script = SCRIPT): Promise<Run> {
+type Variant = 'jq' | 'nojq' | 'busybox';
+
+async function gate(variant: Variant, env: Record<string, string | undefined> = {}, script = SCRIPT): Promise<Run> {
   const t0 = performance.now();
-  const proc = Bun.spawn(['sh', script], {
+  const shell = variant === 'busybox' ? [BUSYBOX!, 'sh'] : ['sh'];
+  const proc = Bun.spawn([...shell, script], {
     env: {
-      PATH: process.env.PATH,
+      PATH: variant === 'busybox' ? busyboxBin : process.env.PATH,
       CI_SERVER_HOST: HOST,
       CI_PROJECT_PATH: PROJECT,
       CI_COMMIT_SHA: SHA,
@@ -95,7 +112,7 @@ async function gate(variant: 'jq' | 'sed', env: Record<string, string | undefine
       SECBOT_URL: base,
       SECBOT_POLL_INTERVAL: '0.05',
       SECBOT_TIMEOUT: '30',
-      ...(variant === 'sed' ? { SECBOT_JQ: 'secbot-test-no-such-jq' } : {}),
+      ...(variant === 'nojq' ? { SECBOT_JQ: 'secbot-test-no-such-jq' } : {}),
       ...env,
     } as Record<string, string>,
     stdout: 'pipe',
@@ -105,6 +122,9 @@ async function gate(variant: 'jq' | 'sed', env: Record<string, string | undefine
   const all = out + err;
   expect(all).not.toContain(JOB_TOKEN);
   expect(all).not.toContain(URL_PASSWORD);
+  expect(all).not.toContain(RESULTS_TOKEN);
+  // Nothing SecBot (or an impostor) sends reaches the job log as a control character.
+  expect(all).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f\x80-\x9f]/);
   return { code, out: all, ms: performance.now() - t0 };
 }
 
@@ -121,8 +141,14 @@ describe('check id', () => {
   });
 });
 
-for (const variant of ['jq', 'sed'] as const) {
-  describe(`secbot-gate.sh (${variant === 'jq' ? 'jq when installed' : 'sed fallback, jq forced missing'})`, () => {
+const VARIANT_NAMES: Record<Variant, string> = {
+  jq: 'curl and jq',
+  nojq: 'curl, jq forced missing',
+  busybox: 'busybox only: wget, no curl, no jq',
+};
+
+for (const variant of ['jq', 'nojq', 'busybox'] as const) {
+  describe(`secbot-gate.sh (${VARIANT_NAMES[variant]})`, () => {
     test('success: exit 0, one request for SecBot’s check id', async () => {
       responder = () => json(verdict('success'));
       const r = await gate(variant);
@@ -130,7 +156,8 @@ for (const variant of ['jq', 'sed'] as const) {
       expect(r.out).toContain('success --> No vulnerabilities found');
       expect(r.out).toContain(ID);
       expect(requests).toEqual([CHECK_PATH]);
-      if (variant === 'sed') expect(r.out).toContain('jq not found');
+      if (variant !== 'jq') expect(r.out).toContain('jq not found');
+      if (variant === 'busybox') expect(r.out).toContain('curl not found, using wget');
     });
 
     test('fail: exit 1 with the reason, the report link and every finding’s title and URL', async () => {
@@ -189,7 +216,8 @@ for (const variant of ['jq', 'sed'] as const) {
       const r = await gate(variant);
       expect(r.code).toBe(1);
       expect(r.out).toContain('HTTP 422');
-      expect(r.out).toContain('INVALID_CHECK_ID');
+      // busybox wget does not keep the body of an error answer.
+      if (variant !== 'busybox') expect(r.out).toContain('INVALID_CHECK_ID');
       expect(requests).toHaveLength(1);
     });
 
@@ -212,22 +240,92 @@ for (const variant of ['jq', 'sed'] as const) {
       responder = () => new Response('<html>login</html>', { status: 200, headers: { 'content-type': 'text/html' } });
       const r = await gate(variant);
       expect(r.code).toBe(1);
-      expect(r.out).toContain('unexpected answer from SecBot');
+      expect(r.out).toContain('not a SecBot answer for this check');
+    });
+
+    // Answers that are not SecBot's answer for this check: each must fail, never pass, and say why.
+    const IMPOSTORS: [string, () => string, string][] = [
+      ['a success status inside HTML', () => '<html>{"status":"success"}</html>', 'not a JSON object'],
+      ['HTML around a whole valid answer', () => `<html>${JSON.stringify(verdict('success'))}</html>`, 'not a JSON object'],
+      ['two concatenated JSON documents', () => JSON.stringify(verdict('fail')) + JSON.stringify(verdict('success')), 'data after the JSON document'],
+      ['a valid answer followed by garbage', () => `${JSON.stringify(verdict('success'))} trailing`, 'data after the JSON document'],
+      ['a duplicate status key (fail, then success)', () => JSON.stringify(verdict('fail')).replace(/\}$/, ',"status":"success"}'), 'a duplicate key'],
+      ['a duplicate status key spelled with an escape', () => JSON.stringify(verdict('fail')).replace(/\}$/, ',"st\\u0061tus":"success"}'), 'a duplicate key'],
+      ['a duplicate key deeper down', () => JSON.stringify(verdict('success', { check: { a: 1 } })).replace('"a":1', '"a":1,"a":2'), 'a duplicate key'],
+      ['the answer for another check', () => JSON.stringify({ ...verdict('success'), security_check_id: `GIT_LOCAL_${'0'.repeat(64)}` }), 'another check'],
+      ['no security_check_id', () => JSON.stringify({ status: 'success' }), 'no security_check_id'],
+      ['an unknown status', () => JSON.stringify(verdict('passed')), 'no known status'],
+      ['a status that is not a string', () => JSON.stringify({ ...verdict('success'), status: ['success'] }), 'no known status'],
+      ['a JSON array holding the answer', () => JSON.stringify([verdict('success')]), 'not a JSON object'],
+      ['a raw control character in a string', () => JSON.stringify(verdict('success')).replace('"stale"', '"st\u0001ale"'), 'raw control character'],
+      ['an empty 200', () => '', 'an empty answer'],
+    ];
+    for (const [name, body, why] of IMPOSTORS) {
+      test(`not SecBot's answer: ${name} → fails, saying why`, async () => {
+        responder = () => new Response(body(), { status: 200, headers: { 'content-type': 'application/json' } });
+        const r = await gate(variant);
+        expect(r.code).toBe(1);
+        expect(r.out).toContain(`not a SecBot answer for this check (`);
+        expect(r.out).toContain(why);
+        expect(r.out).not.toContain('SecBot gate: passed');
+      });
+    }
+
+    test('control characters in what SecBot (or an impostor) sends are not printed; a forged line stays inside its line', async () => {
+      const nasty = 'x\u001b[2K\u001b[1A\rSecBot gate: passed\n\u009b31m\u0007';
+      responder = () =>
+        json(
+          verdict('fail', {
+            reason: `reason ${nasty}`,
+            outputs: [{ name: 'dd\u001b]0;t', scan: 'g', url: 'https://dd/test/1', findings: [{ title: `title ${nasty}`, severity: 'High', url: 'https://dd/f/1' }] }],
+          }),
+        );
+      const r = await gate(variant);
+      expect(r.code).toBe(1);
+      expect(r.out).toContain('FAILED (status fail)');
+      for (const line of r.out.split('\n')) expect(line.startsWith('SecBot gate: passed')).toBe(false);
+      expect(r.out).toContain('reason: reason x');
+
+      responder = () => new Response(`<html>\u001b[31mred\r\u0007</html>`, { status: 404 });
+      const notFound = await gate(variant);
+      expect(notFound.code).toBe(1);
+    });
+
+    test('SECBOT_RESULTS_TOKEN is sent as a bearer token and never printed; without it no Authorization header', async () => {
+      responder = () => json(verdict('success'));
+      const withToken = await gate(variant, { SECBOT_RESULTS_TOKEN: RESULTS_TOKEN });
+      expect(withToken.code).toBe(0);
+      expect(authorizations).toEqual([`Bearer ${RESULTS_TOKEN}`]);
+      expect(withToken.out).toContain('sending the read token (SECBOT_RESULTS_TOKEN)');
+
+      authorizations = [];
+      const without = await gate(variant);
+      expect(without.code).toBe(0);
+      expect(authorizations).toEqual([null]);
+    });
+
+    test('a refused token (401) fails at once, pointing at SECBOT_RESULTS_TOKEN', async () => {
+      responder = () => json({ code: 'UNAUTHORIZED', message: 'bad token' }, 401);
+      const r = await gate(variant, { SECBOT_RESULTS_TOKEN: RESULTS_TOKEN });
+      expect(r.code).toBe(1);
+      expect(r.out).toContain('check SECBOT_RESULTS_TOKEN');
+      expect(requests).toHaveLength(1);
     });
   });
 }
 
 describe('secbot-gate.sh options and safety', () => {
   test('the seed-style URL (…/v1/security/gitlab/check) and a custom prefix', async () => {
-    responder = () => json(verdict('success'));
+    const prodId = securityCheckId('GIT_PROD', HOST, PROJECT, SHA);
+    responder = () => json({ ...verdict('success'), security_check_id: prodId });
     const r = await gate('jq', { SECBOT_URL: `${base}/v1/security/gitlab/check/`, SECBOT_PREFIX: 'GIT_PROD' });
     expect(r.code).toBe(0);
-    expect(requests).toEqual([`/v1/security/gitlab/check/${securityCheckId('GIT_PROD', HOST, PROJECT, SHA)}`]);
+    expect(requests).toEqual([`/v1/security/gitlab/check/${prodId}`]);
   });
 
   test('credentials in SECBOT_URL are masked in the log', async () => {
     responder = () => json(FAIL_BODY);
-    const r = await gate('sed', { SECBOT_URL: `http://ci:${URL_PASSWORD}@127.0.0.1:${server.port}` });
+    const r = await gate('nojq', { SECBOT_URL: `http://ci:${URL_PASSWORD}@127.0.0.1:${server.port}` });
     expect(r.code).toBe(1);
     expect(r.out).toContain('http://***@127.0.0.1');
   });
@@ -240,6 +338,7 @@ describe('secbot-gate.sh options and safety', () => {
       [{ SECBOT_TIMEOUT: '15m' }, 'SECBOT_TIMEOUT must be whole seconds'],
       [{ SECBOT_POLL_INTERVAL: 'fast' }, 'SECBOT_POLL_INTERVAL must be a number'],
       [{ SECBOT_CA_FILE: '/nonexistent/ca.pem' }, 'is not a readable file'],
+      [{ SECBOT_RESULTS_TOKEN: `${RESULTS_TOKEN}\nX-Injected: 1` }, 'SECBOT_RESULTS_TOKEN contains whitespace or control characters'],
     ] as const) {
       const r = await gate('jq', env);
       expect({ message, code: r.code, said: r.out.includes(message) }).toEqual({ message, code: 2, said: true });
@@ -299,6 +398,36 @@ describe('secbot-gate.sh options and safety', () => {
     } finally {
       tls.stop(true);
     }
+  });
+});
+
+describe('secbot-gate.sh with busybox wget over https', () => {
+  // Debian's busybox wget does TLS through `openssl s_client` or its own code, neither of which checks the
+  // certificate; only alpine's ssl_client helper does. Without it, https is refused before any request.
+  test('without ssl_client: refused as a configuration error, nothing requested', async () => {
+    const r = await gate('busybox', { SECBOT_URL: 'https://127.0.0.1:9', SECBOT_RESULTS_TOKEN: RESULTS_TOKEN });
+    expect(r.code).toBe(2);
+    expect(r.out).toContain('cannot verify TLS certificates');
+  });
+
+  test('SECBOT_CA_FILE cannot be honoured by busybox wget: refused', async () => {
+    const ca = join(tmp, 'bb-ca.pem');
+    writeFileSync(ca, 'x\n');
+    const r = await gate('busybox', { SECBOT_URL: 'https://127.0.0.1:9', SECBOT_CA_FILE: ca });
+    expect(r.code).toBe(2);
+    expect(r.out).toContain('busybox wget cannot use SECBOT_CA_FILE');
+  });
+
+  test('with an ssl_client helper on PATH (alpine), https goes ahead', async () => {
+    const bin = join(tmp, 'busybox-alpine-bin');
+    mkdirSync(bin, { recursive: true });
+    for (const a of APPLETS) symlinkSync(BUSYBOX!, join(bin, a));
+    writeFileSync(join(bin, 'ssl_client'), '#!/bin/sh\nexit 1\n');
+    chmodSync(join(bin, 'ssl_client'), 0o755);
+    const r = await gate('busybox', { PATH: bin, SECBOT_URL: 'https://127.0.0.1:9', SECBOT_HTTP_RETRIES: '0' });
+    expect(r.out).not.toContain('cannot verify TLS certificates');
+    expect(r.out).toContain('cannot reach SecBot');
+    expect(r.code).toBe(1);
   });
 });
 
