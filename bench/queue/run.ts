@@ -31,7 +31,7 @@ async function runCase(kind: DbKind, workers: number): Promise<{ enqueue: number
       payload: {},
       parents: [],
     }));
-    await db.tx((tx) => q.enqueue(tx, `bench-${done}`, 1, specs, { maxAttempts: 3, timeoutMs: 60_000 }));
+    await db.tx((tx) => q.enqueue(tx, `bench-${done}`, 1, specs, { maxAttempts: 3, timeoutMs: 60_000 }, 'bench/project'));
   }
   const enqueueSecs = (performance.now() - t0) / 1000;
   const t1 = performance.now();

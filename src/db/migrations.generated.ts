@@ -24,6 +24,18 @@ export const EMBEDDED_MIGRATIONS: { sqlite: EmbeddedMigration[]; pg: EmbeddedMig
         "CREATE INDEX `tasks_ready_idx` ON `tasks` (`id`) WHERE state = 'queued';",
         "CREATE INDEX `tasks_lease_idx` ON `tasks` (`lease_until`) WHERE state = 'running';"
       ]
+    },
+    {
+      "tag": "0001_init",
+      "when": 1796186243128,
+      "hash": "c471dacfa96ba6a9ec29ebee32cad1bf85f1998790225d0c2a127dbc93d039dc",
+      "statements": [
+        "DROP INDEX `tasks_ready_idx`;",
+        "ALTER TABLE `tasks` ADD `fair_key` text DEFAULT '' NOT NULL;",
+        "ALTER TABLE `tasks` ADD `fair_tag` integer DEFAULT 0 NOT NULL;",
+        "CREATE INDEX `tasks_fair_key_idx` ON `tasks` (`fair_key`,`fair_tag`) WHERE state IN ('queued', 'blocked');",
+        "CREATE INDEX `tasks_ready_idx` ON `tasks` (`fair_tag`,`id`) WHERE state = 'queued';"
+      ]
     }
   ],
   "pg": [
@@ -47,6 +59,18 @@ export const EMBEDDED_MIGRATIONS: { sqlite: EmbeddedMigration[]; pg: EmbeddedMig
         "CREATE UNIQUE INDEX \"tasks_check_name_uq\" ON \"tasks\" USING btree (\"check_id\",\"generation\",\"name\");",
         "CREATE INDEX \"tasks_ready_idx\" ON \"tasks\" USING btree (\"id\") WHERE state = 'queued';",
         "CREATE INDEX \"tasks_lease_idx\" ON \"tasks\" USING btree (\"lease_until\") WHERE state = 'running';"
+      ]
+    },
+    {
+      "tag": "0001_init",
+      "when": 1796186243722,
+      "hash": "e1c30e1412882ac36af0745259a2d9dd8ed63dad9d42415e4c263eba7bc6d472",
+      "statements": [
+        "DROP INDEX \"tasks_ready_idx\";",
+        "ALTER TABLE \"tasks\" ADD COLUMN \"fair_key\" text DEFAULT '' NOT NULL;",
+        "ALTER TABLE \"tasks\" ADD COLUMN \"fair_tag\" integer DEFAULT 0 NOT NULL;",
+        "CREATE INDEX \"tasks_fair_key_idx\" ON \"tasks\" USING btree (\"fair_key\",\"fair_tag\") WHERE state IN ('queued', 'blocked');",
+        "CREATE INDEX \"tasks_ready_idx\" ON \"tasks\" USING btree (\"fair_tag\",\"id\") WHERE state = 'queued';"
       ]
     }
   ]
