@@ -7,17 +7,12 @@
 import { describe, expect, test } from 'bun:test';
 import { chmodSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { APPLETS, BUSYBOX, gate, h, json, RESULTS_TOKEN, useFakeResults, verdict, type Variant } from './ci-gate-harness.ts';
+import { APPLETS, BUSYBOX, gate, h, json, RESULTS_TOKEN, useFakeResults, VARIANT_NAMES, VARIANTS, verdict } from './ci-gate-harness.ts';
 
 useFakeResults();
 
-const VARIANT_NAMES: Record<Variant, string> = {
-  jq: 'curl and jq',
-  nojq: 'curl, jq forced missing',
-  busybox: 'busybox only: wget, no curl, no jq',
-};
 
-for (const variant of ['jq', 'nojq', 'busybox'] as const) {
+for (const variant of VARIANTS) {
   describe(`secbot-gate.sh answers (${VARIANT_NAMES[variant]})`, () => {
     // Answers that are not SecBot's answer for this check: each must fail, never pass, and say why.
     const IMPOSTORS: [string, () => string, string][] = [

@@ -1,7 +1,8 @@
 /**
  * The harness of the ci/secbot-gate.sh tests: a fake of SecBot's results API (answers set per test), and `gate()`,
- * which runs the script with curl and jq, with jq forced missing, or with busybox applets only (wget, no curl, no jq:
- * an alpine image without extra packages), and checks that no secret and no control character reaches its output.
+ * which runs the script with curl and jq, with jq forced missing, with busybox applets only (wget, no curl, no jq:
+ * an alpine image without extra packages) and, where installed, with GNU wget instead of curl; and checks that no
+ * secret and no control character reaches its output.
  */
 import { afterAll, beforeAll, beforeEach, expect } from 'bun:test';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
@@ -25,6 +26,21 @@ export const BUSYBOX = Bun.which('busybox');
 /** The busybox applets the script may use: a PATH of only these is an alpine image without curl or jq. */
 export const APPLETS = ['sh', 'wget', 'sha256sum', 'head', 'tail', 'sed', 'grep', 'tr', 'awk', 'wc', 'mktemp', 'rm', 'date', 'sleep', 'timeout', 'cat'];
 
+/** GNU wget, when the machine has it (Debian usually does): the script's other wget. */
+const GNU_WGET = (() => {
+  const w = Bun.which('wget');
+  return w && /GNU Wget/.test(Bun.spawnSync([w, '--version']).stdout.toString()) ? w : null;
+})();
+
+export type Variant = 'jq' | 'nojq' | 'busybox' | 'gnuwget';
+export const VARIANTS: Variant[] = ['jq', 'nojq', 'busybox', ...(GNU_WGET ? (['gnuwget'] as const) : [])];
+export const VARIANT_NAMES: Record<Variant, string> = {
+  jq: 'curl and jq',
+  nojq: 'curl, jq forced missing',
+  busybox: 'busybox only: wget, no curl, no jq',
+  gnuwget: 'GNU wget, no curl, no jq',
+};
+
 type Responder = (n: number, path: string) => Response;
 
 /** The fake results API and what it saw; tests set `responder` and read `requests` / `authorizations`. */
@@ -33,6 +49,7 @@ export const h = {
   requests: [] as string[],
   authorizations: [] as (string | null)[],
   busyboxBin: '',
+  gnuWgetBin: '',
   base: '',
   port: 0,
   tmp: '',
@@ -59,6 +76,12 @@ export function useFakeResults(): void {
     h.busyboxBin = join(h.tmp, 'busybox-bin');
     mkdirSync(h.busyboxBin);
     for (const a of APPLETS) symlinkSync(BUSYBOX, join(h.busyboxBin, a));
+    if (GNU_WGET) {
+      // The machine's own tools, with GNU wget and without curl or jq.
+      h.gnuWgetBin = join(h.tmp, 'gnu-wget-bin');
+      mkdirSync(h.gnuWgetBin);
+      for (const a of APPLETS) symlinkSync(a === 'wget' ? GNU_WGET : Bun.which(a)!, join(h.gnuWgetBin, a));
+    }
   });
   afterAll(() => {
     server.stop(true);
@@ -103,14 +126,13 @@ export interface Run {
   ms: number;
 }
 
-export type Variant = 'jq' | 'nojq' | 'busybox';
 
 export async function gate(variant: Variant, env: Record<string, string | undefined> = {}, script = SCRIPT): Promise<Run> {
   const t0 = performance.now();
   const shell = variant === 'busybox' ? [BUSYBOX!, 'sh'] : ['sh'];
   const proc = Bun.spawn([...shell, script], {
     env: {
-      PATH: variant === 'busybox' ? h.busyboxBin : process.env.PATH,
+      PATH: variant === 'busybox' ? h.busyboxBin : variant === 'gnuwget' ? h.gnuWgetBin : process.env.PATH,
       CI_SERVER_HOST: HOST,
       CI_PROJECT_PATH: PROJECT,
       CI_COMMIT_SHA: SHA,

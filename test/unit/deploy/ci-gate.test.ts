@@ -26,7 +26,8 @@ import {
   URL_PASSWORD,
   useFakeResults,
   verdict,
-  type Variant,
+  VARIANT_NAMES,
+  VARIANTS,
 } from './ci-gate-harness.ts';
 
 useFakeResults();
@@ -39,13 +40,8 @@ describe('check id', () => {
   });
 });
 
-const VARIANT_NAMES: Record<Variant, string> = {
-  jq: 'curl and jq',
-  nojq: 'curl, jq forced missing',
-  busybox: 'busybox only: wget, no curl, no jq',
-};
 
-for (const variant of ['jq', 'nojq', 'busybox'] as const) {
+for (const variant of VARIANTS) {
   describe(`secbot-gate.sh (${VARIANT_NAMES[variant]})`, () => {
     test('success: exit 0, one request for SecBot’s check id', async () => {
       h.responder = () => json(verdict('success'));
@@ -55,7 +51,7 @@ for (const variant of ['jq', 'nojq', 'busybox'] as const) {
       expect(r.out).toContain(ID);
       expect(h.requests).toEqual([CHECK_PATH]);
       if (variant !== 'jq') expect(r.out).toContain('jq not found');
-      if (variant === 'busybox') expect(r.out).toContain('curl not found, using wget');
+      if (variant === 'busybox' || variant === 'gnuwget') expect(r.out).toContain('curl not found, using wget');
     });
 
     test('fail: exit 1 with the reason, the report link and every finding’s title and URL', async () => {
