@@ -206,7 +206,7 @@ function startHttpRoles(modes: Mode[], d: Services, worker: Worker | null) {
   };
   if (modes.includes('intake')) {
     const intake = new IntakeService({ settings, workflow, checks, metrics, logger, onWork: () => worker?.poke() });
-    serve('intake', intakeApp({ ...common, name: 'intake', title: 'SecBot intake', description: 'GitLab webhook receiver', intake, maxBodyBytes: settings.maxBodyBytes }), settings.intakePort);
+    serve('intake', intakeApp({ ...common, name: 'intake', title: 'SecBot intake', description: 'GitLab webhook receiver', intake, maxBodyBytes: settings.maxBodyBytes, bufferBytes: settings.intakeBufferBytes }), settings.intakePort);
   }
   if (modes.includes('results')) {
     const status = new StatusService({

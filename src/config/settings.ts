@@ -5,10 +5,18 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { ConfigError } from '../core/errors.ts';
+import { configuredUrlProblem } from '../core/urls.ts';
 import type { EnvMap } from './dotenv.ts';
 
+/** An http(s) URL without userinfo (issue 13: a password in it reached logs, rows and the gate answer). */
+const serviceUrl = (example: string) =>
+  z.string().superRefine((v, ctx) => {
+    const problem = configuredUrlProblem(v);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem === 'must be an http(s) URL' ? `${problem} such as ${example}` : problem });
+  });
+
 export const gitlabInstanceSchema = z.object({
-  host: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL such as https://gitlab.example.com/' }),
+  host: serviceUrl('https://gitlab.example.com/'),
   webhook_secret_token: z.string().min(8, 'must be at least 8 characters'),
   auth_token: z.string().min(1, 'must not be empty'),
   prefix: z.string().regex(/^[A-Za-z0-9_]+$/, 'must contain only letters, digits and _ (it starts every check id)'),
@@ -43,6 +51,7 @@ const settingsSchema = z.object({
   SECBOT_RESULTS_PORT: int(5001, 0),
   SECBOT_WORKER_PORT: int(5002, 0),
   SECBOT_MAX_BODY_BYTES: int(25 * 1024 * 1024, 1024),
+  SECBOT_INTAKE_BUFFER_BYTES: int(100 * 1024 * 1024, 1024),
   SECBOT_MIGRATE_ON_START: bool(true),
   SECBOT_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   SECBOT_WORKER_CONCURRENCY: int(4, 1),
@@ -59,7 +68,7 @@ const settingsSchema = z.object({
   SECBOT_GITLEAKS_BIN: z.string().default('gitleaks'),
   SECBOT_GATE_CACHE_TTL_MS: int(30_000, 0),
   SECBOT_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
-  SECBOT_SLACK_API_URL: z.url().default('https://slack.com/api/'),
+  SECBOT_SLACK_API_URL: serviceUrl('https://slack.com/api/').default('https://slack.com/api/'),
   SECBOT_HTTP_TIMEOUT_MS: int(30_000, 100),
   SECBOT_SQLITE_SYNCHRONOUS: z.enum(['FULL', 'NORMAL']).default('FULL'),
   SECBOT_RETENTION_DAYS: int(90, 1),
@@ -80,6 +89,8 @@ export type Settings = {
   resultsPort: number;
   workerPort: number;
   maxBodyBytes: number;
+  /** Webhook body bytes one intake holds at once, across concurrent requests. */
+  intakeBufferBytes: number;
   migrateOnStart: boolean;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   worker: {
@@ -127,16 +138,28 @@ export function loadSettings(env: EnvMap): Settings {
   const parsed = settingsSchema.safeParse(given);
   if (!parsed.success) throw new ConfigError(formatEnvIssues(parsed.error));
   const s = parsed.data;
+  const databaseUrl = normaliseDatabaseUrl(s.SECBOT_DATABASE_URL ?? s.SECBOT_POSTGRES_DSN ?? DEFAULT_DATABASE_URL);
+  const dbProblem = databaseUrlProblem(databaseUrl);
+  if (dbProblem) {
+    const variable = s.SECBOT_DATABASE_URL !== undefined ? 'SECBOT_DATABASE_URL' : 'SECBOT_POSTGRES_DSN';
+    throw new ConfigError(`invalid service settings (environment, .env.override, .env.dev):\n  ${variable}: ${dbProblem}`);
+  }
+  if (s.SECBOT_INTAKE_BUFFER_BYTES < s.SECBOT_MAX_BODY_BYTES) {
+    throw new ConfigError(
+      'invalid service settings (environment, .env.override, .env.dev):\n  SECBOT_INTAKE_BUFFER_BYTES: must be at least SECBOT_MAX_BODY_BYTES, or a body of the largest allowed size could never be accepted',
+    );
+  }
   const gitlab = parseGitlabConfigs(s.GITLAB_CONFIGS);
   return {
     gitlab,
-    databaseUrl: normaliseDatabaseUrl(s.SECBOT_DATABASE_URL ?? s.SECBOT_POSTGRES_DSN ?? DEFAULT_DATABASE_URL),
+    databaseUrl,
     configPath: s.SECBOT_CONFIG,
     bind: s.SECBOT_BIND,
     intakePort: s.SECBOT_INTAKE_PORT,
     resultsPort: s.SECBOT_RESULTS_PORT,
     workerPort: s.SECBOT_WORKER_PORT,
     maxBodyBytes: s.SECBOT_MAX_BODY_BYTES,
+    intakeBufferBytes: s.SECBOT_INTAKE_BUFFER_BYTES,
     migrateOnStart: s.SECBOT_MIGRATE_ON_START,
     logLevel: s.SECBOT_LOG_LEVEL,
     worker: {
@@ -227,6 +250,19 @@ export function normaliseDatabaseUrl(url: string): string {
   const m = /^postgres(?:ql)?(?:\+[a-z0-9]+)?:\/\//i.exec(url);
   if (m) return 'postgres://' + url.slice(m[0].length);
   return url.replace(/^sqlite:(\/\/)?/i, '');
+}
+
+/**
+ * Why a (normalised) database URL cannot be used, never quoting it: a Postgres URL carries the password, and
+ * another scheme would be taken for a SQLite file path and printed as such.
+ */
+function databaseUrlProblem(url: string): string | null {
+  if (isPostgresUrl(url)) {
+    if (URL.canParse(url)) return null;
+    return 'is not a valid postgres:// URL (check the host and port, and percent-encode special characters of the password)';
+  }
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) return 'must be a postgres:// URL or a SQLite file path';
+  return null;
 }
 
 export function isPostgresUrl(url: string): boolean {

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from '../core/errors.ts';
+import { configuredUrlProblem } from '../core/urls.ts';
 import type { EnvParam, PluginKind } from '../plugins/types.ts';
 import type { EnvMap } from './dotenv.ts';
 import { findOverlaps } from './overlap.ts';
@@ -175,6 +176,12 @@ function resolveEnv(
     const value = env[variable];
     if (value === undefined || value === '') {
       if (p.required) problems.push(`component "${component}": environment variable ${variable} (env.${p.key}, ${p.description}) is not set`);
+      continue;
+    }
+    const urlProblem = p.url ? configuredUrlProblem(value) : null;
+    if (urlProblem) {
+      // The value is not quoted: it may hold a password.
+      problems.push(`component "${component}": environment variable ${variable} (env.${p.key}, ${p.description}) ${urlProblem}`);
       continue;
     }
     values[p.key] = value;

@@ -29,6 +29,11 @@ export interface AcceptInput {
   enqueue: EnqueueOptions;
 }
 
+/** The queue's fairness key of a check: its GitLab instance and project, so projects take turns in the queue. */
+export function fairKeyOf(c: Pick<CheckContext, 'host' | 'projectPath'>): string {
+  return `${c.host}/${c.projectPath}`;
+}
+
 export type AcceptOutcome = 'accepted' | 'duplicate_delivery' | 'exists' | 'rerun';
 
 export interface AcceptResult {
@@ -149,7 +154,7 @@ export class CheckStore {
           ${c.ref.name}, ${jobName}, ${JSON.stringify(c)}, ${now}, ${now}, ${error ? now : null}, ${verdict})
         ON CONFLICT (id) DO NOTHING RETURNING id`);
       if (inserted.length === 0) return { ...base, outcome: 'exists', generation: 1, tasks: 0, recordedError: null };
-      const tasks = 'tasks' in input.plan ? await this.queue.enqueue(tx, input.checkId, 1, input.plan.tasks, input.enqueue) : 0;
+      const tasks = 'tasks' in input.plan ? await this.queue.enqueue(tx, input.checkId, 1, input.plan.tasks, input.enqueue, fairKeyOf(c)) : 0;
       return { ...base, outcome: 'accepted', generation: 1, tasks };
     }
     const prev = existing[0]!;
@@ -162,7 +167,7 @@ export class CheckStore {
         context = ${JSON.stringify(c)}, updated_at = ${now}, finished_at = ${error ? now : null}, verdict = ${verdict}
       WHERE id = ${input.checkId} AND generation = ${prev.generation}`);
     if (bumped === 0) return { ...base, outcome: 'exists', generation, tasks: 0, recordedError: null };
-    const tasks = 'tasks' in input.plan ? await this.queue.enqueue(tx, input.checkId, generation, input.plan.tasks, input.enqueue) : 0;
+    const tasks = 'tasks' in input.plan ? await this.queue.enqueue(tx, input.checkId, generation, input.plan.tasks, input.enqueue, fairKeyOf(c)) : 0;
     return { ...base, outcome: 'rerun', generation, tasks };
   }
 
@@ -186,7 +191,7 @@ export class CheckStore {
           updated_at = ${now}, finished_at = NULL, verdict = 'in_progress'
         WHERE id = ${check.id} AND generation = ${check.generation}`);
       if (bumped === 0) return null;
-      await this.queue.enqueue(tx, check.id, generation, tasks, enqueue);
+      await this.queue.enqueue(tx, check.id, generation, tasks, enqueue, fairKeyOf(check));
       return generation;
     });
   }

@@ -55,6 +55,18 @@ export const EMBEDDED_MIGRATIONS: { sqlite: EmbeddedMigration[]; pg: EmbeddedMig
       "statements": [
         "CREATE TABLE `ignored_events` (\n\t`check_id` text PRIMARY KEY NOT NULL,\n\t`reason` text NOT NULL,\n\t`received_at` integer NOT NULL\n);"
       ]
+    },
+    {
+      "tag": "0004_fairness",
+      "when": 1796189344131,
+      "hash": "c471dacfa96ba6a9ec29ebee32cad1bf85f1998790225d0c2a127dbc93d039dc",
+      "statements": [
+        "DROP INDEX `tasks_ready_idx`;",
+        "ALTER TABLE `tasks` ADD `fair_key` text DEFAULT '' NOT NULL;",
+        "ALTER TABLE `tasks` ADD `fair_tag` integer DEFAULT 0 NOT NULL;",
+        "CREATE INDEX `tasks_fair_key_idx` ON `tasks` (`fair_key`,`fair_tag`) WHERE state IN ('queued', 'blocked');",
+        "CREATE INDEX `tasks_ready_idx` ON `tasks` (`fair_tag`,`id`) WHERE state = 'queued';"
+      ]
     }
   ],
   "pg": [
@@ -109,6 +121,18 @@ export const EMBEDDED_MIGRATIONS: { sqlite: EmbeddedMigration[]; pg: EmbeddedMig
       "hash": "fe3e405b9a5608bcf599776441b3565411e439791222cd780aa130b3ab80fd8b",
       "statements": [
         "CREATE TABLE \"ignored_events\" (\n\t\"check_id\" text PRIMARY KEY NOT NULL,\n\t\"reason\" text NOT NULL,\n\t\"received_at\" bigint NOT NULL\n);"
+      ]
+    },
+    {
+      "tag": "0004_fairness",
+      "when": 1796189345821,
+      "hash": "e1c30e1412882ac36af0745259a2d9dd8ed63dad9d42415e4c263eba7bc6d472",
+      "statements": [
+        "DROP INDEX \"tasks_ready_idx\";",
+        "ALTER TABLE \"tasks\" ADD COLUMN \"fair_key\" text DEFAULT '' NOT NULL;",
+        "ALTER TABLE \"tasks\" ADD COLUMN \"fair_tag\" integer DEFAULT 0 NOT NULL;",
+        "CREATE INDEX \"tasks_fair_key_idx\" ON \"tasks\" USING btree (\"fair_key\",\"fair_tag\") WHERE state IN ('queued', 'blocked');",
+        "CREATE INDEX \"tasks_ready_idx\" ON \"tasks\" USING btree (\"fair_tag\",\"id\") WHERE state = 'queued';"
       ]
     }
   ]

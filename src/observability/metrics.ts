@@ -17,7 +17,10 @@ export function createMetrics(registry = new Registry()) {
       new Histogram('secbot_http_request_duration_seconds', 'HTTP request duration', ['app', 'route'], LATENCY_BUCKETS),
     ),
     webhookEvents: registry.register(
-      new Counter('secbot_webhook_events_total', 'Webhook deliveries by event and outcome (accepted, ignored, rejected, duplicate, unavailable)', ['event', 'outcome']),
+      new Counter('secbot_webhook_events_total', 'Webhook deliveries by event and outcome (accepted, ignored, rejected, duplicate, unavailable, overloaded)', ['event', 'outcome']),
+    ),
+    intakeBufferedBytes: registry.register(
+      new Gauge('secbot_intake_buffered_bytes', 'Webhook body bytes the intake holds now (at most SECBOT_INTAKE_BUFFER_BYTES)'),
     ),
     queueTasks: registry.register(new Gauge('secbot_queue_tasks', 'Tasks in the queue by state and kind', ['state', 'kind'])),
     taskDuration: registry.register(

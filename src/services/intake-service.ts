@@ -15,13 +15,19 @@ import type { AcceptResult, CheckStore } from '../db/checks.ts';
 import type { Logger } from '../log/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 
-export interface Delivery {
+/** What the headers of a delivery say: enough to authenticate it before its body is read. */
+export interface DeliveryHeaders {
   token: string | null;
   event: string | null;
   idempotencyKey: string | null;
   eventUuid: string | null;
+}
+
+export interface Delivery extends DeliveryHeaders {
   body: string;
 }
+
+export type Authentication = { kind: 'ok'; instance: GitlabInstance } | { kind: 'rejected'; answer: IntakeAnswer };
 
 export interface IntakeAnswer {
   status: number;
@@ -42,8 +48,23 @@ export class IntakeService {
   constructor(private readonly deps: IntakeDeps) {}
 
   async handle(d: Delivery): Promise<IntakeAnswer> {
+    const auth = this.authenticate(d);
+    return auth.kind === 'ok' ? this.handleAuthenticated(d, auth.instance) : auth.answer;
+  }
+
+  /** From the headers alone: the HTTP layer calls this before reading the body, so strangers cost no memory. */
+  authenticate(d: DeliveryHeaders): Authentication {
     const instance = findInstance(this.deps.settings.gitlab, d.token);
-    if (!instance) return this.answer(d, 'rejected', 403, { code: 'FORBIDDEN', message: 'X-Gitlab-Token header is invalid' });
+    if (instance) return { kind: 'ok', instance };
+    return { kind: 'rejected', answer: this.answer(d, 'rejected', 403, { code: 'FORBIDDEN', message: 'X-Gitlab-Token header is invalid' }) };
+  }
+
+  /** The intake holds as many body bytes as it may (SECBOT_INTAKE_BUFFER_BYTES): refuse now, GitLab may resend. */
+  overloaded(d: DeliveryHeaders, message: string): IntakeAnswer {
+    return this.answer(d, 'overloaded', 503, { code: 'OVERLOADED', message });
+  }
+
+  async handleAuthenticated(d: Delivery, instance: GitlabInstance): Promise<IntakeAnswer> {
     let body: unknown;
     try {
       body = JSON.parse(d.body);
@@ -96,7 +117,7 @@ export class IntakeService {
     return this.answer(d, outcomeLabel(result), 200, responseOf(result, routed.kind === 'one' ? routed.job.name : null), c.eventType);
   }
 
-  private answer(d: Delivery, outcome: string, status: number, body: Record<string, unknown>, kind?: string): IntakeAnswer {
+  private answer(d: DeliveryHeaders, outcome: string, status: number, body: Record<string, unknown>, kind?: string): IntakeAnswer {
     const raw = kind ?? (d.event ? (eventKindOfHeader(d.event) ?? 'other') : 'none');
     // Label values come from the request: only known kinds become series, so a sender cannot grow /metrics forever.
     const event = METRIC_EVENT_KINDS.has(raw) ? raw : 'other';

@@ -66,10 +66,15 @@ export const tasks = sqliteTable(
     updatedAt: integer('updated_at').notNull(),
     startedAt: integer('started_at'),
     finishedAt: integer('finished_at'),
+    /** Whose work this is (GitLab host and project): claims take turns between keys (src/queue/task-queue.ts). */
+    fairKey: text('fair_key').notNull().default(''),
+    /** Claim order before id: a key's next check gets max(head of the queue, the key's last pending tag) + 1. */
+    fairTag: integer('fair_tag').notNull().default(0),
   },
   (t) => [
     uniqueIndex('tasks_check_name_uq').on(t.checkId, t.generation, t.name),
-    index('tasks_ready_idx').on(t.id).where(sql`state = 'queued'`),
+    index('tasks_ready_idx').on(t.fairTag, t.id).where(sql`state = 'queued'`),
+    index('tasks_fair_key_idx').on(t.fairKey, t.fairTag).where(sql`state IN ('queued', 'blocked')`),
     index('tasks_lease_idx').on(t.leaseUntil).where(sql`state = 'running'`),
   ],
 );
