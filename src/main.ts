@@ -229,7 +229,22 @@ async function run(modes: Mode[], settings: Settings, workflow: Workflow, redact
   const rt = await startSecbot({ modes, settings, workflow, redactor });
   // A stray rejection is a bug to see in the logs, not a reason to drop the work in flight.
   process.on('unhandledRejection', (reason) => rt.logger.error('unhandled promise rejection', { error: reason }));
+  process.on('uncaughtException', (err) => {
+    if (isDroppedConnectionRace(err)) {
+      // postgres.js can write to a connection the server just closed (a restart under load): the connection is
+      // gone and its queries fail on their own; the pool reconnects. Dying here would stop the worker for good.
+      rt.logger.warn('a database connection closed while a statement was being sent; continuing', { error: err });
+      return;
+    }
+    rt.logger.error('uncaught exception; exiting', { error: err });
+    process.exit(1);
+  });
   installShutdown(rt.stop, rt.logger);
+}
+
+/** The one uncaught error known to be harmless: postgres.js writing to a socket its own close handler just dropped. */
+export function isDroppedConnectionRace(err: unknown): boolean {
+  return err instanceof TypeError && /evaluating '(?:socket|this\.socket)\.write'|Cannot read propert(?:y|ies) of null \(reading 'write'\)/.test(err.message);
 }
 
 function startWorker(d: Services): Worker {
