@@ -53,6 +53,8 @@ export interface WorldOptions {
   /** Start SecBot now (default true); 'binary' runs dist/secbot as a child process. */
   launch?: 'in-process' | 'binary' | 'none';
   modes?: Mode[];
+  /** A database of the test's own instead of a fresh one on the shared server (e.g. a private Postgres). */
+  databaseUrl?: string;
 }
 
 export class World {
@@ -78,7 +80,7 @@ export class World {
 
   static async start(opts: WorldOptions): Promise<World> {
     const w = new World(opts);
-    const { url, drop } = await createDatabaseUrl(opts.db);
+    const { url, drop } = opts.databaseUrl ? { url: opts.databaseUrl, drop: async () => {} } : await createDatabaseUrl(opts.db);
     w.dropDb = drop;
     const configPath = join(w.dir, 'config.yml');
     writeFileSync(configPath, opts.config ?? DEFAULT_CONFIG);
