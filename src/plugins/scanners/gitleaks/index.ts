@@ -61,12 +61,15 @@ async function scanCheck(ctx: PluginContext<GitleaksConfig>, cache: MirrorCache,
       run.log.info('first scan of this project by this component: scanning its whole history', { commits: range.commits });
     }
     const found = range.commits === 0 ? null : await scanRange(ctx, run, mirror, range);
-    const [covered, leaks] = [coveredPrefix(run.scanName), leakPrefix(run.scanName)];
-    const reached = await pinnedAncestors(mirror, [covered, leaks], check.commitSha);
+    const leaks = leakPrefix(run.scanName);
+    const inherited = await pinnedAncestors(mirror, [leaks], check.commitSha);
+    const covered = new Set(run.history.coveredCommits);
     const history = {
-      covers: check.commitSha,
-      inheritedCommits: reached.get(leaks)!,
-      subsumedCovered: reached.get(covered)!.filter((c) => c !== check.commitSha),
+      // An empty range means the commit's history is covered already: recording it again would only grow the table.
+      covers: range.commits === 0 ? null : check.commitSha,
+      inheritedCommits: inherited.get(leaks)!,
+      // Covered commits on the boundary of the range are ancestors: this scan's coverage makes them redundant.
+      subsumedCovered: range.boundary.filter((c) => covered.has(c) && c !== check.commitSha),
       firstSight,
     };
     const summary = { mode: ctx.config.mode, range: range.description, commits: range.commits, durationMs: Date.now() - started, firstSight };
