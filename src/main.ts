@@ -163,7 +163,8 @@ function startHttpRoles(modes: Mode[], d: Services, worker: Worker | null) {
   const { settings, workflow, logger, metrics, checks, results, queue, components } = d;
   const servers: { port: number; stop: () => Promise<void> }[] = [];
   const ports: Runtime['ports'] = {};
-  const common = { db: d.db, metrics, logger };
+  const withPort = httpRolesOf(modes);
+  const common = (role: Mode) => ({ db: d.db, metrics, logger, docs: settings.docsEnabled, metricsOwns: metricsOwnerFilter(role, withPort) });
   const serve = (role: Mode, app: Parameters<typeof listen>[0], port: number) => {
     const s = listen(app, settings, port, logger, role);
     servers.push(s);
@@ -171,19 +172,42 @@ function startHttpRoles(modes: Mode[], d: Services, worker: Worker | null) {
   };
   if (modes.includes('intake')) {
     const intake = new IntakeService({ settings, workflow, checks, metrics, logger, onWork: () => worker?.poke() });
-    serve('intake', intakeApp({ ...common, name: 'intake', title: 'SecBot intake', description: 'GitLab webhook receiver', intake, maxBodyBytes: settings.maxBodyBytes }), settings.intakePort);
+    serve('intake', intakeApp({ ...common('intake'), name: 'intake', title: 'SecBot intake', description: INTAKE_DESCRIPTION, intake, maxBodyBytes: settings.maxBodyBytes }), settings.intakePort);
   }
   if (modes.includes('results')) {
     const status = new StatusService({ checks, results, queue, outputs: components.outputs, ttlMs: settings.gateCacheTtlMs, metrics, logger, refreshTimeoutMs: settings.httpTimeoutMs });
     const admin = settings.adminToken
       ? { service: new AdminService({ checks, results, queue, status, workflow, settings }), token: settings.adminToken }
       : null;
-    serve('results', resultsApp({ ...common, name: 'results', title: 'SecBot results', description: 'Security check status (the CI gate) and admin API', status, admin }), settings.resultsPort);
+    serve('results', resultsApp({ ...common('results'), name: 'results', title: 'SecBot results', description: RESULTS_DESCRIPTION, status, admin }), settings.resultsPort);
   }
-  if (modes.length === 1 && modes[0] === 'worker') {
-    serve('worker', baseApp({ ...common, name: 'worker', title: 'SecBot worker', description: 'Worker health and metrics' }), settings.workerPort);
+  if (withPort[0] === 'worker') {
+    serve('worker', baseApp({ ...common('worker'), name: 'worker', title: 'SecBot worker', description: 'Health and metrics of a worker process.' }), settings.workerPort);
   }
   return { servers, ports };
+}
+
+const INTAKE_DESCRIPTION =
+  'Receives GitLab webhooks and system hooks (push, tag push, merge request) and turns each into a security check of one commit. ' +
+  'Configure the hook with URL `http://<secbot>:5000/v1/gitlab/webhook` and the secret token of a GITLAB_CONFIGS instance.';
+const RESULTS_DESCRIPTION =
+  'The CI gate: pipelines poll `GET /v1/security/gitlab/check/{security_check_id}` until the status is final (ci/secbot-gate.sh does it). ' +
+  'With SECBOT_ADMIN_TOKEN set, the admin API lists, shows and re-runs checks.';
+
+/** The roles of this process that open an HTTP port: intake and results; the worker's own port only when alone. */
+export function httpRolesOf(modes: readonly Mode[]): Mode[] {
+  const http = modes.filter((m) => m !== 'worker');
+  return http.length > 0 ? http : ['worker'];
+}
+
+/**
+ * Which metrics a port's /metrics shows: its own role's, and on the first port also those of every role without a
+ * port of its own (the worker of `secbot all`), so that no series is exposed by two ports of one process.
+ */
+export function metricsOwnerFilter(role: Mode, withPort: readonly Mode[]): (owner: string) => boolean {
+  if (role !== withPort[0]) return (owner) => owner === role;
+  const others = new Set(withPort.filter((r) => r !== role));
+  return (owner) => !others.has(owner as Mode);
 }
 
 async function run(modes: Mode[], settings: Settings, workflow: Workflow, redactor: Redactor): Promise<void> {

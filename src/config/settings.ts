@@ -44,6 +44,8 @@ const settingsSchema = z.object({
   SECBOT_MAX_BODY_BYTES: int(25 * 1024 * 1024, 1024),
   SECBOT_MIGRATE_ON_START: bool(true),
   SECBOT_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  SECBOT_LOG_FORMAT: z.enum(['pretty', 'json'], { error: 'must be pretty or json (unset: pretty on a terminal, json otherwise)' }).optional(),
+  SECBOT_DOCS_ENABLE: bool(true),
   SECBOT_WORKER_CONCURRENCY: int(4, 1),
   SECBOT_LEASE_MS: int(60_000, 1000),
   SECBOT_POLL_MS: int(500, 10),
@@ -61,6 +63,10 @@ const settingsSchema = z.object({
   SECBOT_SLACK_API_URL: z.url().default('https://slack.com/api/'),
   SECBOT_HTTP_TIMEOUT_MS: int(30_000, 100),
   SECBOT_SQLITE_SYNCHRONOUS: z.enum(['FULL', 'NORMAL']).default('FULL'),
+  SENTRY_DSN: z
+    .url({ protocol: /^https?$/, error: 'must be a Sentry DSN such as https://<public key>@sentry.example.com/<project id>' })
+    .refine((v) => sentryDsnValid(v), 'must be a Sentry DSN such as https://<public key>@sentry.example.com/<project id>')
+    .optional(),
 });
 
 /** Every environment variable SecBot reads itself (config.yml components name their own). */
@@ -77,6 +83,10 @@ export type Settings = {
   maxBodyBytes: number;
   migrateOnStart: boolean;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /** undefined: decided by whether stdout is a terminal. */
+  logFormat?: 'pretty' | 'json';
+  docsEnabled: boolean;
+  sentryDsn?: string;
   worker: {
     concurrency: number;
     leaseMs: number;
@@ -100,6 +110,12 @@ export type Settings = {
   env: EnvMap;
 };
 
+/** A DSN names a public key (the URL's user) and a project id (the last path segment). */
+function sentryDsnValid(v: string): boolean {
+  const u = new URL(v);
+  return u.username !== '' && /\/\d+$/.test(u.pathname);
+}
+
 /** Default database: an embedded SQLite file beside the working directory. */
 export const DEFAULT_DATABASE_URL = 'data/secbot.sqlite';
 
@@ -120,6 +136,9 @@ export function loadSettings(env: EnvMap): Settings {
     maxBodyBytes: s.SECBOT_MAX_BODY_BYTES,
     migrateOnStart: s.SECBOT_MIGRATE_ON_START,
     logLevel: s.SECBOT_LOG_LEVEL,
+    logFormat: s.SECBOT_LOG_FORMAT,
+    docsEnabled: s.SECBOT_DOCS_ENABLE,
+    sentryDsn: s.SENTRY_DSN,
     worker: {
       concurrency: s.SECBOT_WORKER_CONCURRENCY,
       leaseMs: s.SECBOT_LEASE_MS,
