@@ -7,6 +7,7 @@ import { hostname } from 'node:os';
 import { loadLayeredEnv } from './config/dotenv.ts';
 import { loadSettings, type Settings } from './config/settings.ts';
 import type { Workflow } from './config/workflow.ts';
+import { checkLogFields } from './core/check.ts';
 import { securityCheckId } from './core/check-id.ts';
 import { ConfigError, errorMessage } from './core/errors.ts';
 import { CheckStore } from './db/checks.ts';
@@ -19,6 +20,7 @@ import { intakeApp } from './http/intake-app.ts';
 import { resultsApp } from './http/results-app.ts';
 import { createLogger, Redactor, type Logger } from './log/logger.ts';
 import { createMetrics, type Metrics } from './observability/metrics.ts';
+import { parseDsn, SentryReporter } from './observability/sentry.ts';
 import { instantiate } from './plugins/registry.ts';
 import { TaskQueue } from './queue/task-queue.ts';
 import { Worker } from './queue/worker.ts';
@@ -28,6 +30,7 @@ import { StatusService } from './services/status-service.ts';
 import { TaskRunner } from './services/task-runner.ts';
 import { refreshVerdicts } from './services/verdict.ts';
 import { parseArgs, USAGE, UsageError } from './cli/args.ts';
+import { loggingFetch } from './clients/logging-fetch.ts';
 import { loadAll } from './cli/load.ts';
 import { validateCommand } from './cli/validate.ts';
 import { VERSION } from './version.ts';
@@ -56,7 +59,7 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'migrate': {
       const settings = loadSettings(loadLayeredEnv(parsed.envDir, process.env));
-      const db = await connectWithRetry(settings, createLogger({ level: settings.logLevel }));
+      const db = await connectWithRetry(settings, createLogger({ level: settings.logLevel, format: settings.logFormat }));
       const applied = await migrate(db);
       console.log(applied.length ? `applied migrations: ${applied.join(', ')}` : 'database schema is up to date');
       await db.close();
@@ -78,15 +81,23 @@ function prefixFor(envDir: string, host: string): string {
 }
 
 /** Postgres may come up after SecBot (compose, Kubernetes): wait for it rather than crash-loop. */
-async function connectWithRetry(settings: Settings, logger: Logger): Promise<Db> {
+export async function connectWithRetry(settings: Pick<Settings, 'databaseUrl' | 'sqliteSynchronous'>, logger: Logger, attempts = 30): Promise<Db> {
   const db = openDatabase(settings.databaseUrl, { sqlite: { synchronous: settings.sqliteSynchronous } });
   for (let attempt = 1; ; attempt++) {
     try {
       await db.ping();
       return db;
     } catch (err) {
-      if (attempt >= 30) throw new ConfigError(`cannot reach the database ${describeDatabaseUrl(settings.databaseUrl)}: ${errorMessage(err)}`);
-      logger.warn('database not reachable yet; retrying', { database: describeDatabaseUrl(settings.databaseUrl), attempt });
+      if (attempt >= attempts) {
+        await db.close().catch(() => {});
+        throw new ConfigError(`cannot reach the database ${describeDatabaseUrl(settings.databaseUrl)}: ${errorMessage(err)}`);
+      }
+      logger.warn(`database not reachable yet (${errorMessage(err)}); retrying`, {
+        database: describeDatabaseUrl(settings.databaseUrl),
+        attempt,
+        of: attempts,
+        error: errorMessage(err),
+      });
       await Bun.sleep(Math.min(5000, 250 * attempt));
     }
   }
@@ -107,9 +118,19 @@ export async function startSecbot(opts: {
   workflow: Workflow;
   redactor: Redactor;
   logSink?: (line: string) => void;
+  /** For outgoing error reports (tests point it anywhere); plugins use the global fetch. */
+  fetch?: typeof fetch;
 }): Promise<Runtime> {
   const { modes, settings, workflow } = opts;
-  const logger = createLogger({ level: settings.logLevel, redactor: opts.redactor, sink: opts.logSink, base: { service: 'secbot', mode: modes.join('+') } });
+  const sentry = settings.sentryDsn ? startSentry(settings.sentryDsn, opts.redactor, modes, opts.fetch) : null;
+  const logger = createLogger({
+    level: settings.logLevel,
+    format: settings.logFormat,
+    redactor: opts.redactor,
+    sink: opts.logSink,
+    base: { service: 'secbot', mode: modes.join('+') },
+    onError: sentry ? (record) => sentry.capture(record) : undefined,
+  });
   const db = await connectWithRetry(settings, logger);
   if (settings.migrateOnStart) {
     const applied = await migrate(db);
@@ -119,7 +140,7 @@ export async function startSecbot(opts: {
   const queue = new TaskQueue(db);
   const checks = new CheckStore(db, queue);
   const results = new ResultStore(db);
-  const components = instantiate(workflow, { settings, logger, fetch });
+  const components = instantiate(workflow, { settings, logger, fetch: loggingFetch(logger) });
   metrics.registry.onCollect(async () => {
     const depth = await queue.depth();
     metrics.queueTasks.reset();
@@ -129,7 +150,14 @@ export async function startSecbot(opts: {
   const worker = modes.includes('worker') ? startWorker(services) : null;
   const stopListening = worker ? await queue.onNewWork(() => worker.poke()) : async () => {};
   const { servers, ports } = startHttpRoles(modes, services, worker);
-  logger.info('secbot started', { version: VERSION, modes, database: describeDatabaseUrl(settings.databaseUrl), jobs: workflow.jobs.map((j) => j.name) });
+  logger.info('secbot started', {
+    version: VERSION,
+    modes,
+    database: describeDatabaseUrl(settings.databaseUrl),
+    jobs: workflow.jobs.map((j) => j.name),
+    docs: settings.docsEnabled,
+    error_reports: sentry ? 'sentry' : 'off',
+  });
   return {
     ports,
     worker,
@@ -142,6 +170,7 @@ export async function startSecbot(opts: {
       await worker?.stop(settings.shutdownGraceMs);
       await db.close();
       logger.info('stopped');
+      await sentry?.flush();
     },
   };
 }
@@ -212,9 +241,21 @@ export function metricsOwnerFilter(role: Mode, withPort: readonly Mode[]): (owne
 
 async function run(modes: Mode[], settings: Settings, workflow: Workflow, redactor: Redactor): Promise<void> {
   const rt = await startSecbot({ modes, settings, workflow, redactor });
-  // A stray rejection is a bug to see in the logs, not a reason to drop the work in flight.
+  // A stray rejection is a bug to see in the logs (and in Sentry), not a reason to drop the work in flight.
   process.on('unhandledRejection', (reason) => rt.logger.error('unhandled promise rejection', { error: reason }));
   installShutdown(rt.stop, rt.logger);
+}
+
+function startSentry(dsn: string, redactor: Redactor, modes: Mode[], fetchFn?: typeof fetch): SentryReporter {
+  redactor.add(dsn, parseDsn(dsn).publicKey);
+  return new SentryReporter({
+    dsn,
+    release: `secbot@${VERSION}`,
+    redactor,
+    fetch: fetchFn,
+    tags: { mode: modes.join('+') },
+    onSendError: (message) => process.stderr.write(`secbot: ${message}\n`),
+  });
 }
 
 function startWorker(d: Services): Worker {
@@ -226,6 +267,7 @@ function startWorker(d: Services): Worker {
     leaseMs: w.leaseMs,
     pollMs: w.pollMs,
     logger: d.logger,
+    logFieldsOf: runner.logFieldsOf,
     onSettled: ({ task, outcome }, ms) => {
       const labels = { kind: task.kind, handler: task.handler };
       d.metrics.taskDuration.observe({ ...labels, outcome: outcome.type }, ms / 1000);
@@ -238,8 +280,19 @@ function startWorker(d: Services): Worker {
         d,
         applied.map((a) => ({ checkId: a.task.checkId, generation: a.task.generation })),
         (check, v) => {
+          const seconds = (Date.now() - check.createdAt) / 1000;
           d.metrics.checksFinished.inc({ verdict: v.status });
-          d.metrics.verdictLatency.observe({ verdict: v.status }, (Date.now() - check.createdAt) / 1000);
+          d.metrics.verdictLatency.observe({ verdict: v.status }, seconds);
+          const log = v.status === 'error' ? d.logger.warn : d.logger.info;
+          log(`check finished: ${v.status}`, {
+            check_id: check.id,
+            ...checkLogFields(check),
+            verdict: v.status,
+            reason: v.reason,
+            job: check.jobName,
+            generation: check.generation,
+            seconds: Math.round(seconds * 10) / 10,
+          });
         },
       ),
   });

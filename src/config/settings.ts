@@ -112,8 +112,8 @@ export type Settings = {
 
 /** A DSN names a public key (the URL's user) and a project id (the last path segment). */
 function sentryDsnValid(v: string): boolean {
-  const u = new URL(v);
-  return u.username !== '' && /\/\d+$/.test(u.pathname);
+  const u = URL.parse(v);
+  return u !== null && u.username !== '' && /\/\d+$/.test(u.pathname);
 }
 
 /** Default database: an embedded SQLite file beside the working directory. */

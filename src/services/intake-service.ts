@@ -109,6 +109,9 @@ export class IntakeService {
       }, at);
     }
     if (result.tasks > 0) this.deps.onWork?.();
+    if (result.recordedError && result.outcome === 'accepted') {
+      this.deps.logger.warn('check finished: error', { check_id: checkId, ...checkLogFields(context), verdict: 'error', reason: result.recordedError });
+    }
     return this.answer(d, outcomeLabel(result), 200, responseOf(result, routed.kind === 'one' ? routed.job.name : null), at);
   }
 

@@ -4,6 +4,7 @@
  * refresh at a time; if the output cannot be reached, the last verdict known is answered and marked stale, which
  * errs on the safe side because triage only ever lifts a verdict.
  */
+import { checkLogFields } from '../core/check.ts';
 import { FINAL_STATUSES, type GateVerdict } from '../core/gate.ts';
 import type { CheckRow, CheckStore } from '../db/checks.ts';
 import type { ResultStore, StoredOutput } from '../db/results.ts';
@@ -36,6 +37,7 @@ export class StatusService {
     const check = await this.deps.checks.get(checkId);
     if (!check) {
       this.deps.metrics.gateVerdicts.inc({ status: 'not_started' });
+      this.deps.logger.debug('gate answered', { check_id: checkId, status: 'not_started' });
       return { status: 'not_started', security_check_id: checkId };
     }
     let inputs = await loadVerdictInputs(this.deps.queue, this.deps.results, check);
@@ -47,6 +49,7 @@ export class StatusService {
     }
     await this.remember(check, verdict);
     this.deps.metrics.gateVerdicts.inc({ status: verdict.status });
+    this.deps.logger.debug('gate answered', { check_id: check.id, ...checkLogFields(check), status: verdict.status, reason: verdict.reason, stale: verdict.stale });
     const notifications = await this.deps.results.notifications({ checkId: check.id, generation: check.generation });
     return buildDetails(check, verdict, inputs, notifications);
   }
@@ -73,11 +76,12 @@ export class StatusService {
 
   private async refreshAll(check: CheckRow, outputs: readonly StoredOutput[]): Promise<void> {
     const k = { checkId: check.id, generation: check.generation };
-    const log = this.deps.logger.child({ check_id: check.id });
+    const log = this.deps.logger.child({ check_id: check.id, ...checkLogFields(check) });
     await Promise.all(
       outputs.filter((o) => this.refreshable(o)).map(async (o) => {
         const plugin = this.deps.outputs.get(o.output)!;
         try {
+          log.debug('refreshing the verdict from the output (triage)', { output: o.output, external_id: o.externalId });
           const signal = AbortSignal.timeout(this.deps.refreshTimeoutMs);
           const fresh = await plugin.refresh!({ check, externalId: o.externalId!, previous: o.findings, signal, log });
           await this.deps.results.updateVerdict(k, o.scan, o.output, fresh);
@@ -94,7 +98,7 @@ export class StatusService {
     try {
       await this.deps.checks.setVerdict(check.id, check.generation, v.status, FINAL_STATUSES.has(v.status));
     } catch (err) {
-      this.deps.logger.warn('could not record the verdict', { check_id: check.id, error: err });
+      this.deps.logger.warn('could not record the verdict', { check_id: check.id, ...checkLogFields(check), error: err });
     }
   }
 }

@@ -4,13 +4,14 @@
  * failure goes through `outcomeOf`.
  */
 import type { GitlabInstance, Settings } from '../config/settings.ts';
+import { checkLogFields } from '../core/check.ts';
 import { ConfigError, PermanentError } from '../core/errors.ts';
 import type { CheckRow, CheckStore } from '../db/checks.ts';
 import type { ResultStore } from '../db/results.ts';
 import type { Logger } from '../log/logger.ts';
 import type { Components } from '../plugins/registry.ts';
 import type { NotificationInput, TaskRunContext } from '../plugins/types.ts';
-import { outcomeOf } from '../queue/outcome.ts';
+import { exhaustedMessage, isExhausted, outcomeOf } from '../queue/outcome.ts';
 import type { ClaimedTask, Outcome } from '../queue/types.ts';
 import { ledgerFor } from './ledger.ts';
 
@@ -22,32 +23,49 @@ export interface TaskRunnerDeps {
   logger: Logger;
 }
 
+/** How many checks' log fields are remembered for the worker's own lines about their tasks. */
+const REMEMBERED_CHECKS = 256;
+
 export class TaskRunner {
+  private readonly checkFields = new Map<string, ReturnType<typeof checkLogFields>>();
+
   constructor(private readonly deps: TaskRunnerDeps) {}
 
+  /** project, ref and sha of a task's check, once a task of it ran here (for the worker's lines about it). */
+  readonly logFieldsOf = (task: ClaimedTask) => this.checkFields.get(task.checkId) ?? {};
+
   readonly handle = async (task: ClaimedTask, signal: AbortSignal): Promise<Outcome> => {
-    const log = this.deps.logger.child({ check_id: task.checkId, task_id: task.id, handler: task.handler, task: task.name });
+    let log = this.deps.logger.child({ check_id: task.checkId, task_id: task.id, handler: task.handler, task: task.name });
     const policy = { baseMs: this.deps.settings.worker.retryBaseMs, maxMs: this.deps.settings.worker.retryMaxMs };
+    const started = performance.now();
     try {
       const check = await this.deps.checks.get(task.checkId);
       if (!check || check.generation !== task.generation) throw new PermanentError('superseded: the check was planned again');
+      log = log.child(this.remember(check));
       const ctx: TaskRunContext = { check, instance: this.instanceOf(check), signal, log };
-      log.info('task started', { attempt: task.attempt });
+      log.info('task started', { attempt: task.attempt, max_attempts: task.maxAttempts });
       if (task.kind === 'scan') await this.scan(task, ctx);
       else if (task.kind === 'output') await this.output(task, ctx);
       else {
         const failed = await this.notify(task, ctx);
         if (failed) throw new PermanentError(failed);
       }
-      log.info('task done', { attempt: task.attempt });
+      log.info('task done', { attempt: task.attempt, duration_ms: Math.round(performance.now() - started) });
       return { type: 'done' };
     } catch (err) {
       const outcome = outcomeOf(err, task, policy, signal);
-      const message = outcome.type === 'retry' || outcome.type === 'fail' ? outcome.error : outcome.type === 'reschedule' ? outcome.reason : '';
-      log.warn('task did not complete', { attempt: task.attempt, outcome: outcome.type, error: message });
+      logFailure(log, task, outcome);
       return outcome;
     }
   };
+
+  private remember(check: CheckRow): ReturnType<typeof checkLogFields> {
+    const fields = checkLogFields(check);
+    this.checkFields.delete(check.id);
+    this.checkFields.set(check.id, fields);
+    if (this.checkFields.size > REMEMBERED_CHECKS) this.checkFields.delete(this.checkFields.keys().next().value!);
+    return fields;
+  }
 
   private instanceOf(check: CheckRow): GitlabInstance {
     const inst = this.deps.settings.gitlab.find((i) => i.host === check.host);
@@ -116,5 +134,19 @@ export class TaskRunner {
     ctx.log.info('notification finished', { delivered: result.delivered, skipped: result.skipped, failed: result.failed.length, note: result.note });
     if (result.failed.length === 0) return null;
     return result.failed.map((f) => `${f.channel}: ${f.reason}`).join('; ');
+  }
+}
+
+/** One line per failed attempt, saying what happens next: a retry (when), a reschedule, or the end of the task. */
+function logFailure(log: Logger, task: ClaimedTask, outcome: Outcome): void {
+  const at = { attempt: task.attempt, max_attempts: task.maxAttempts };
+  if (outcome.type === 'retry' && isExhausted(task, outcome)) {
+    log.error(`task failed after ${task.attempt} attempts`, { ...at, error: exhaustedMessage(task.attempt, outcome.error) });
+  } else if (outcome.type === 'fail') {
+    log.error('task failed (not retried)', { ...at, error: outcome.error });
+  } else if (outcome.type === 'retry') {
+    log.warn(`task attempt failed; will retry in ${Math.round(outcome.delayMs / 1000)} s`, { ...at, retry_in_ms: outcome.delayMs, error: outcome.error });
+  } else if (outcome.type === 'reschedule') {
+    log.info(`task rescheduled in ${Math.round(outcome.delayMs / 1000)} s (no attempt used)`, { ...at, retry_in_ms: outcome.delayMs, reason: outcome.reason });
   }
 }

@@ -45,6 +45,7 @@ async function scanCheck(ctx: PluginContext<GitleaksConfig>, cache: MirrorCache,
   return cache.withMirror(request, async (mirror) => {
     const range = await resolveRange(mirror, check, mode);
     const summary = () => ({ mode, range: range.description, commits: range.commits, durationMs: Date.now() - started });
+    run.log.debug('gitleaks range resolved', { mode, rule: range.rule, range: range.description, commits: range.commits, git_log_revs: range.revs.join(' ') });
     if (range.commits === 0) {
       run.log.info('gitleaks scan skipped: no new commits', { range: range.description, rule: range.rule });
       return skippedReport(summary(), `no commits to scan in ${range.description}: everything is already on another branch or tag`);

@@ -84,6 +84,7 @@ export async function runGitleaks(req: GitleaksRequest): Promise<GitleaksResult>
       configPath: ws.configPath, maxTargetMegabytes: req.config.max_target_megabytes, timeoutSeconds: req.config.timeout_seconds,
       ignoreGitleaksAllow: !req.config.allow_repo_config,
     });
+    req.log.debug('running gitleaks', { argv: argv.join(' '), config: ws.configSource });
     const res = await runProcess(argv, {
       cwd: ws.cwd, env: gitleaksEnv(req), signal: req.signal, ignoreStdout: true, timeoutMs: req.config.timeout_seconds * 1000 + KILL_GRACE_MS,
     }).catch((err: unknown) => {
@@ -91,6 +92,7 @@ export async function runGitleaks(req: GitleaksRequest): Promise<GitleaksResult>
       throw err;
     });
     const stderr = req.scrub(res.stderr);
+    req.log.debug('gitleaks exited', { exit_code: res.exitCode, stderr_tail: tailLines(stderr, 3) });
     if (res.exitCode !== 0 && res.exitCode !== LEAKS_EXIT_CODE) throw failure(req, res.exitCode, stderr);
     // gitleaks logs a failing `git log` (an unreadable object, say) at ERR level yet still exits 0: a silent gap.
     if (ERROR_LINE.test(stderr)) throw failure(req, res.exitCode, stderr);
