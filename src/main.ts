@@ -29,7 +29,7 @@ import { IntakeService } from './services/intake-service.ts';
 import { StatusService } from './services/status-service.ts';
 import { TaskRunner } from './services/task-runner.ts';
 import { refreshVerdicts } from './services/verdict.ts';
-import { parseArgs, USAGE, UsageError } from './cli/args.ts';
+import { helpFor, parseArgs, USAGE, UsageError } from './cli/args.ts';
 import { loggingFetch } from './clients/logging-fetch.ts';
 import { loadAll } from './cli/load.ts';
 import { validateCommand } from './cli/validate.ts';
@@ -42,7 +42,7 @@ async function main(argv: string[]): Promise<number> {
   const cmd = parsed.command;
   switch (cmd.kind) {
     case 'help':
-      console.log(USAGE);
+      console.log(helpFor(cmd.topic));
       return 0;
     case 'version':
       console.log(`secbot ${VERSION}`);
@@ -53,9 +53,9 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'validate': {
-      const lines = validateCommand(loadAll(parsed), cmd.eventFile, cmd.eventType);
-      console.log(lines.join('\n'));
-      return 0;
+      const result = validateCommand(loadAll(parsed), cmd.eventFile, cmd.eventType);
+      console.log(result.lines.join('\n'));
+      return result.ok ? 0 : 1;
     }
     case 'migrate': {
       const settings = loadSettings(loadLayeredEnv(parsed.envDir, process.env));

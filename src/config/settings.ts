@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { ConfigError } from '../core/errors.ts';
 import type { EnvMap } from './dotenv.ts';
+import { didYouMean } from './suggest.ts';
 
 export const gitlabInstanceSchema = z.object({
   host: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL such as https://gitlab.example.com/' }),
@@ -123,10 +124,14 @@ export function loadSettings(env: EnvMap): Settings {
   // An empty assignment (`SECBOT_INTAKE_PORT=`) means "not set": it falls back to the default instead of 0 or "".
   const given = Object.fromEntries(Object.entries(env).filter(([, v]) => v.trim() !== ''));
   const parsed = settingsSchema.safeParse(given);
-  if (!parsed.success) throw new ConfigError(formatEnvIssues(parsed.error));
+  // Every problem at once: a bad port does not hide a broken GITLAB_CONFIGS, nor the other way round.
+  const problems = parsed.success ? [] : parsed.error.issues.map(envIssue);
+  const gitlab = given.GITLAB_CONFIGS === undefined ? null : gitlabConfigs(given.GITLAB_CONFIGS);
+  if (gitlab) problems.push(...gitlab.problems);
+  if (!parsed.success || !gitlab || problems.length > 0) throw new ConfigError(`${SETTINGS_HEADER}\n${problems.map((p) => `  ${p}`).join('\n')}`);
   const s = parsed.data;
   return {
-    gitlab: parseGitlabConfigs(s.GITLAB_CONFIGS),
+    gitlab: gitlab.instances,
     databaseUrl: normaliseDatabaseUrl(s.SECBOT_DATABASE_URL ?? s.SECBOT_POSTGRES_DSN ?? DEFAULT_DATABASE_URL),
     configPath: s.SECBOT_CONFIG,
     bind: s.SECBOT_BIND,
@@ -162,27 +167,49 @@ export function loadSettings(env: EnvMap): Settings {
   };
 }
 
-function formatEnvIssues(error: z.ZodError): string {
-  const lines = error.issues.map((i) => `  ${String(i.path[0] ?? '?')}: ${i.message}`);
-  return `invalid service settings (environment, .env.override, .env.dev):\n${lines.join('\n')}`;
+const SETTINGS_HEADER = 'invalid service settings (environment, .env.override, .env.dev):';
+
+function envIssue(i: z.core.$ZodIssue): string {
+  return `${String(i.path[0] ?? '?')}: ${i.message}`;
+}
+
+/** Where config.yml is, without validating the rest of the settings (so its problems can be shown alongside). */
+export function configPathOf(env: EnvMap): string {
+  return env.SECBOT_CONFIG?.trim() || 'config.yml';
+}
+
+/** SECBOT_ variables SecBot does not read: almost certainly typos (they are ignored, so say so). */
+export function unknownSettingWarnings(env: EnvMap): string[] {
+  return Object.keys(env)
+    .filter((k) => k.startsWith('SECBOT_') && !SETTINGS_VARIABLES.includes(k))
+    .sort()
+    .map((k) => {
+      const near = didYouMean(k, SETTINGS_VARIABLES);
+      return `${k} is not a SecBot setting and is ignored${near ? `; did you mean ${near}?` : ''}`;
+    });
 }
 
 export function parseGitlabConfigs(raw: string): GitlabInstance[] {
+  const { instances, problems } = gitlabConfigs(raw);
+  if (problems.length > 0) throw new ConfigError(`${SETTINGS_HEADER}\n${problems.map((p) => `  ${p}`).join('\n')}`);
+  return instances;
+}
+
+function gitlabConfigs(raw: string): { instances: GitlabInstance[]; problems: string[] } {
   let json: unknown;
   try {
     json = JSON.parse(raw);
   } catch {
-    throw new ConfigError('GITLAB_CONFIGS: is not valid JSON; expected [{"host", "webhook_secret_token", "auth_token", "prefix"}, …]');
+    return { instances: [], problems: ['GITLAB_CONFIGS: is not valid JSON; expected [{"host", "webhook_secret_token", "auth_token", "prefix"}, …]'] };
   }
   const parsed = z.array(gitlabInstanceSchema).min(1, 'must list at least one GitLab instance').safeParse(json);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  GITLAB_CONFIGS${pathText(i.path)}: ${i.message}`);
-    throw new ConfigError(`invalid service settings:\n${lines.join('\n')}`);
-  }
+  if (!parsed.success) return { instances: [], problems: parsed.error.issues.map((i) => `GITLAB_CONFIGS${pathText(i.path)}: ${i.message}`) };
   const instances = parsed.data.map(toInstance);
-  assertUnique(instances, (i) => i.webhookSecretToken, 'webhook_secret_token', 'a token must identify one instance');
-  assertUnique(instances, (i) => i.host, 'host', 'each instance is configured once');
-  return instances;
+  const problems = [
+    ...duplicates(instances, (i) => i.webhookSecretToken, 'webhook_secret_token', 'a token must identify one instance'),
+    ...duplicates(instances, (i) => i.host, 'host', 'each instance is configured once'),
+  ];
+  return { instances, problems };
 }
 
 function toInstance(c: z.infer<typeof gitlabInstanceSchema>): GitlabInstance {
@@ -197,13 +224,15 @@ function toInstance(c: z.infer<typeof gitlabInstanceSchema>): GitlabInstance {
   };
 }
 
-function assertUnique(list: GitlabInstance[], key: (i: GitlabInstance) => string, field: string, why: string) {
+function duplicates(list: GitlabInstance[], key: (i: GitlabInstance) => string, field: string, why: string): string[] {
   const seen = new Set<string>();
+  const out: string[] = [];
   list.forEach((inst, idx) => {
     const k = key(inst);
-    if (seen.has(k)) throw new ConfigError(`GITLAB_CONFIGS[${idx}].${field}: duplicates another instance (${why})`);
+    if (seen.has(k)) out.push(`GITLAB_CONFIGS[${idx}].${field}: duplicates another instance (${why})`);
     seen.add(k);
   });
+  return out;
 }
 
 function pathText(path: PropertyKey[]): string {
