@@ -7,32 +7,12 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
-version_ge() { [ "$(printf '%s\n%s\n' "$2" "$1" | sort -V | head -n1)" = "$2" ]; }
-
-# Sets go_toolchain for `go install`, or stops with what to install.
-check_go() {
-  local fix="install Go >= 1.21 (Debian 12: apt-get install -y -t bookworm-backports golang-1.22-go and put /usr/lib/go-1.22/bin first on PATH, or a release from https://go.dev/dl/), then run this script again"
-  if ! command -v go >/dev/null; then
-    echo "setup: gitleaks $GITLEAKS_VERSION is built with Go, and go is not installed: $fix" >&2
-    exit 1
-  fi
-  local have
-  have=$(go version | awk '{print $3}' | sed 's/^go//')
-  go_toolchain=${GOTOOLCHAIN:-auto}
-  if version_ge "$have" "$GITLEAKS_GO"; then return; fi
-  if ! version_ge "$have" 1.21; then
-    echo "setup: go $have is too old to build gitleaks $GITLEAKS_VERSION (it needs Go $GITLEAKS_GO; Debian 12's golang-go is 1.19): $fix" >&2
-    exit 1
-  fi
-  # 1.21 <= go < GITLEAKS_GO: let go download the toolchain gitleaks asks for, even if GOTOOLCHAIN=local was set.
-  echo "setup: go $have is older than Go $GITLEAKS_GO that gitleaks needs; go will download go$GITLEAKS_GO from the Go module proxy" >&2
-  go_toolchain="go$GITLEAKS_GO+auto"
-}
+# shellcheck source=lib/go-check.sh
+. "$root/scripts/lib/go-check.sh"
 
 BUN_VERSION=$(node -p "require('./scripts/toolchain/package.json').dependencies.bun")
 GITLEAKS_VERSION=v8.30.1
-# gitleaks v8.30.1's go.mod says `go 1.24.11`. Go >= 1.21 fetches that toolchain itself (GOTOOLCHAIN=auto, from the
-# Go module proxy); older Go (Debian 12 ships 1.19) cannot build it at all.
+# gitleaks v8.30.1's go.mod says `go 1.24.11`: see scripts/lib/go-check.sh for what that needs.
 GITLEAKS_GO=1.24.11
 bun_bin="$root/scripts/toolchain/node_modules/.bin/bun"
 

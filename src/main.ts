@@ -31,6 +31,7 @@ import { TaskRunner } from './services/task-runner.ts';
 import { refreshVerdicts } from './services/verdict.ts';
 import { helpFor, parseArgs, USAGE, UsageError } from './cli/args.ts';
 import { loggingFetch } from './clients/logging-fetch.ts';
+import { healthcheck } from './cli/healthcheck.ts';
 import { loadAll } from './cli/load.ts';
 import { validateCommand } from './cli/validate.ts';
 import { VERSION } from './version.ts';
@@ -51,6 +52,11 @@ async function main(argv: string[]): Promise<number> {
       const prefix = cmd.prefix ?? prefixFor(parsed.envDir, cmd.host);
       console.log(securityCheckId(prefix, cmd.host, cmd.project, cmd.sha));
       return 0;
+    }
+    case 'healthcheck': {
+      const r = await healthcheck(loadLayeredEnv(parsed.envDir, process.env));
+      (r.ok ? console.log : console.error)(r.message);
+      return r.ok ? 0 : 1;
     }
     case 'validate': {
       const result = validateCommand(loadAll(parsed), cmd.eventFile, cmd.eventType);

@@ -12,6 +12,7 @@ Usage:
                                  checks settings and config.yml; with --event, shows the job and check id
   secbot check-id --host H --project P --sha S [--prefix X]
                                  prints the security_check_id a pipeline computes
+  secbot healthcheck             exits 0 when this container's SecBot answers /healthz (the image's HEALTHCHECK)
   secbot help [COMMAND]          this text, or the help of one command (also: secbot COMMAND --help)
   secbot --version
 
@@ -69,6 +70,11 @@ Prints the security_check_id a pipeline computes for a commit:
   --project P   the project path as CI_PROJECT_PATH (group/project)
   --sha S       the full commit SHA (CI_COMMIT_SHA)
   --prefix X    the instance prefix; default: the prefix of the GITLAB_CONFIGS instance with that host`,
+  healthcheck: `Usage: secbot healthcheck [--env-dir DIR]
+
+Exits 0 when a SecBot process on this host answers GET /healthz on the intake, results or worker port the settings
+name (SECBOT_INTAKE_PORT, SECBOT_RESULTS_PORT, SECBOT_WORKER_PORT; on SECBOT_BIND, loopback for 0.0.0.0), else 1.
+It is the container image's HEALTHCHECK, so it works whatever role the container runs (all, intake, results, worker).`,
   help: `Usage: secbot help [COMMAND]
 
 Prints the overview, or the help of one command (the same as secbot COMMAND --help).`,
@@ -88,6 +94,7 @@ export type Command =
   | { kind: 'migrate' }
   | { kind: 'validate'; eventFile?: string; eventType?: string }
   | { kind: 'check-id'; host: string; project: string; sha: string; prefix?: string }
+  | { kind: 'healthcheck' }
   | { kind: 'help'; topic?: string }
   | { kind: 'version' };
 
@@ -146,6 +153,8 @@ function commandOf(positional: string[], take: (name: string) => string | undefi
       return { kind: 'run', modes: [first] };
     case 'migrate':
       return { kind: 'migrate' };
+    case 'healthcheck':
+      return { kind: 'healthcheck' };
     case 'config': {
       if (second !== 'validate') throw new UsageError('usage: secbot config validate [--event FILE --event-type HEADER]');
       const eventFile = take('event');
@@ -163,6 +172,6 @@ function commandOf(positional: string[], take: (name: string) => string | undefi
     case undefined:
       throw new UsageError('no command given');
     default:
-      throw new UsageError(`unknown command "${first}"${suggestion(first, ['all', 'intake', 'results', 'worker', 'migrate', 'config', 'check-id', 'help'])}`);
+      throw new UsageError(`unknown command "${first}"${suggestion(first, ['all', 'intake', 'results', 'worker', 'migrate', 'config', 'check-id', 'healthcheck', 'help'])}`);
   }
 }

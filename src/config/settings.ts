@@ -178,6 +178,24 @@ export function configPathOf(env: EnvMap): string {
   return env.SECBOT_CONFIG?.trim() || 'config.yml';
 }
 
+/**
+ * The ports a health probe should try and the address to reach them on, from the settings alone (a broken
+ * GITLAB_CONFIGS does not matter to "is the process up"). A wildcard bind is reached on loopback.
+ */
+export function probePorts(env: EnvMap): { host: string; ports: { role: 'intake' | 'results' | 'worker'; port: number }[] } {
+  const given = Object.fromEntries(Object.entries(env).filter(([, v]) => v.trim() !== ''));
+  const s = settingsSchema.pick({ SECBOT_BIND: true, SECBOT_INTAKE_PORT: true, SECBOT_RESULTS_PORT: true, SECBOT_WORKER_PORT: true }).parse(given);
+  const host = ['0.0.0.0', '::', ''].includes(s.SECBOT_BIND) ? '127.0.0.1' : s.SECBOT_BIND;
+  return {
+    host,
+    ports: [
+      { role: 'intake', port: s.SECBOT_INTAKE_PORT },
+      { role: 'results', port: s.SECBOT_RESULTS_PORT },
+      { role: 'worker', port: s.SECBOT_WORKER_PORT },
+    ],
+  };
+}
+
 /** SECBOT_ variables SecBot does not read: almost certainly typos (they are ignored, so say so). */
 export function unknownSettingWarnings(env: EnvMap): string[] {
   return Object.keys(env)

@@ -128,6 +128,22 @@ for (const layout of ['all on sqlite', 'separate processes on postgres'] as cons
       expect((await w.status(id)).status).toBe('success');
     });
 
+    test('`secbot healthcheck` (the image HEALTHCHECK) passes for every role and fails when nothing answers', () => {
+      const closed = '1';
+      for (const p of w.processes) {
+        const env = {
+          SECBOT_INTAKE_PORT: String(p.ports.intake ?? closed),
+          SECBOT_RESULTS_PORT: String(p.ports.results ?? closed),
+          SECBOT_WORKER_PORT: String(p.ports.worker ?? closed),
+        };
+        const r = run(['healthcheck'], env);
+        expect({ ports: p.ports, code: r.code, out: r.out }).toMatchObject({ ports: p.ports, code: 0, out: expect.stringContaining('healthy: ') });
+      }
+      const none = run(['healthcheck'], { SECBOT_INTAKE_PORT: closed, SECBOT_RESULTS_PORT: closed, SECBOT_WORKER_PORT: closed });
+      expect(none.code).toBe(1);
+      expect(none.err).toContain('no SecBot port answered /healthz');
+    });
+
     test('metrics and health answer on every role', async () => {
       const metrics = await (await fetch(`${w.resultsUrl}/metrics`)).text();
       expect(metrics).toContain('secbot_gate_verdicts_total');
