@@ -18,7 +18,7 @@ import { ResultStore } from './db/results.ts';
 import { baseApp } from './http/common.ts';
 import { intakeApp } from './http/intake-app.ts';
 import { resultsApp } from './http/results-app.ts';
-import { createLogger, Redactor, type Logger } from './log/logger.ts';
+import { createLogger, type Logger, type Redactor } from './log/logger.ts';
 import { createMetrics, type Metrics } from './observability/metrics.ts';
 import { parseDsn, SentryReporter } from './observability/sentry.ts';
 import { instantiate } from './plugins/registry.ts';
@@ -306,7 +306,7 @@ function startWorker(d: Services): Worker {
   return worker;
 }
 
-function listen(app: { listen: Function; stop: Function; server: unknown }, s: Settings, port: number, logger: Logger, name: string) {
+function listen(app: { listen(o: object): unknown; stop(closeActive: boolean): Promise<unknown>; server: unknown }, s: Settings, port: number, logger: Logger, name: string) {
   app.listen({ port, hostname: s.bind, reusePort: false, maxRequestBodySize: Math.max(s.maxBodyBytes * 2, 64 * 1024 * 1024) });
   const actual = (app.server as { port?: number } | null)?.port ?? port;
   logger.info(`${name} listening`, { bind: s.bind, port: actual });

@@ -216,7 +216,10 @@ function resolveJob(j: RawJob, idx: number, catalog: Catalog, rawComponents: unk
   for (const list of ['scans', 'outputs', 'notifications'] as const) {
     j[list].forEach((name, i) => {
       // Declared but malformed components were reported already; only a name declared nowhere is unknown here.
-      if (!Object.hasOwn(declared, name)) return void problems.push(`${at}.${list}[${i}]: unknown component "${name}"${suggestion(name, Object.keys(declared))}`);
+      if (!Object.hasOwn(declared, name)) {
+        problems.push(`${at}.${list}[${i}]: unknown component "${name}"${suggestion(name, Object.keys(declared))}`);
+        return;
+      }
       const handler = (declared[name] as { handler_name?: unknown } | null)?.handler_name;
       const kind = typeof handler === 'string' ? catalog.get(handler)?.kind : undefined;
       if (kind && kind !== LIST_KIND[list]) {

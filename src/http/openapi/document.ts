@@ -79,7 +79,7 @@ export function buildDocument(input: DocumentInput): Json {
   const paths: Record<string, Json> = {};
   const usedTags = new Set<string>();
   for (const op of input.operations) {
-    op.tags.forEach((t) => usedTags.add(t));
+    for (const t of op.tags) usedTags.add(t);
     paths[op.path] ??= {};
     paths[op.path]![op.method] = operationObject(op, components);
   }

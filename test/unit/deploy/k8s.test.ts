@@ -14,6 +14,7 @@ import { catalogOf } from '../../../src/plugins/registry.ts';
 import { commandOf, defaultSettings, portOfMode, read, REAL_SECRET_PATTERNS, ROOT, unknownSecbotNames } from './deploy-helpers.ts';
 
 // Loosely typed on purpose: the assertions below are the schema.
+// biome-ignore lint/suspicious/noExplicitAny: see above
 type Obj = Record<string, any>;
 
 const DIR = join(ROOT, 'k8s');

@@ -49,7 +49,7 @@ describe('logger', () => {
     expect(lines).toHaveLength(1);
     const line = lines[0]!;
     expect(line).not.toContain('\n');
-    expect(line).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}Z WARN  task attempt failed; ⏎ will retry in 2 s project=acme\/app ref=main sha=3f786850 task=scan:gitleaks attempt=1 error="TypeError: git fetch failed: \\"boom\\"" check_id=GIT_LOCAL_ab task_id=3 handler=gitleaks$/);
+    expect(line).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}Z WARN {2}task attempt failed; ⏎ will retry in 2 s project=acme\/app ref=main sha=3f786850 task=scan:gitleaks attempt=1 error="TypeError: git fetch failed: \\"boom\\"" check_id=GIT_LOCAL_ab task_id=3 handler=gitleaks$/);
     expect(line).not.toContain('service=');
     expect(line).not.toContain('mode=');
     expect(() => JSON.parse(line)).toThrow();
@@ -93,7 +93,7 @@ describe('logger', () => {
       write.mockRestore();
     }
     expect(JSON.parse(written[0]!).msg).toBe('piped');
-    expect(written[1]).toMatch(/ INFO  terminal\n$/);
+    expect(written[1]).toMatch(/ INFO {2}terminal\n$/);
   });
 
   test('error records go to onError, redacted; other levels do not', () => {

@@ -160,7 +160,7 @@ async function readRepoFiles(req: GitleaksRequest): Promise<{ toml?: string; ign
   for (const entry of listed.stdout.split('\0').filter(Boolean)) {
     const m = /^(\d+) (\w+) ([0-9a-f]+)\t(.+)$/.exec(entry);
     // Regular files only: a symlink's blob is a path, not a config.
-    if (!m || m[2] !== 'blob' || m[1] === '120000') continue;
+    if (m?.[2] !== 'blob' || m[1] === '120000') continue;
     const size = Number((await req.mirror.git(['cat-file', '-s', m[3]!])).stdout.trim());
     if (size > MAX_REPO_FILE_BYTES) {
       req.log.warn('repository gitleaks file too large; ignored', { file: m[4], size_bytes: size });
