@@ -14,6 +14,7 @@ import { CheckStore } from './db/checks.ts';
 import type { Db } from './db/database.ts';
 import { migrate } from './db/migrate.ts';
 import { describeDatabaseUrl, openDatabase } from './db/open.ts';
+import { HistoryStore } from './db/history.ts';
 import { ResultStore } from './db/results.ts';
 import { baseApp } from './http/common.ts';
 import { intakeApp } from './http/intake-app.ts';
@@ -28,7 +29,7 @@ import { AdminService } from './services/admin-service.ts';
 import { IntakeService } from './services/intake-service.ts';
 import { StatusService } from './services/status-service.ts';
 import { TaskRunner } from './services/task-runner.ts';
-import { refreshVerdicts } from './services/verdict.ts';
+import { refreshVerdicts, unscannedPolicyOf, type UnscannedPolicy } from './services/verdict.ts';
 import { helpFor, parseArgs, USAGE, UsageError } from './cli/args.ts';
 import { loggingFetch } from './clients/logging-fetch.ts';
 import { healthcheck } from './cli/healthcheck.ts';
@@ -146,13 +147,18 @@ export async function startSecbot(opts: {
   const queue = new TaskQueue(db);
   const checks = new CheckStore(db, queue);
   const results = new ResultStore(db);
+  const history = new HistoryStore(db);
+  const policy = unscannedPolicyOf(workflow);
+  if (settings.fingerprintKeyDerived) {
+    logger.warn('SECBOT_FINGERPRINT_KEY is not set: secret fingerprints use a key derived from the webhook tokens; set it (the same on every process) so rotating a token does not make every secret look new');
+  }
   const components = instantiate(workflow, { settings, logger, fetch: loggingFetch(logger) });
   metrics.registry.onCollect(async () => {
     const depth = await queue.depth();
     metrics.queueTasks.reset();
     for (const d of depth) metrics.queueTasks.set({ state: d.state, kind: d.kind }, d.count);
   });
-  const services: Services = { settings, workflow, logger, metrics, db, queue, checks, results, components };
+  const services: Services = { settings, workflow, logger, metrics, db, queue, checks, results, history, policy, components };
   const worker = modes.includes('worker') ? startWorker(services) : null;
   const stopListening = worker ? await queue.onNewWork(() => worker.poke()) : async () => {};
   const { servers, ports } = startHttpRoles(modes, services, worker);
@@ -190,12 +196,14 @@ interface Services {
   queue: TaskQueue;
   checks: CheckStore;
   results: ResultStore;
+  history: HistoryStore;
+  policy: UnscannedPolicy;
   components: ReturnType<typeof instantiate>;
 }
 
 /** The HTTP side of each role: intake, results (+ admin), and a health/metrics app for a worker-only process. */
 function startHttpRoles(modes: Mode[], d: Services, worker: Worker | null) {
-  const { settings, workflow, logger, metrics, checks, results, queue, components } = d;
+  const { settings, workflow, logger, metrics, checks, results, history, policy, queue, components } = d;
   const servers: { port: number; stop: () => Promise<void> }[] = [];
   const ports: Runtime['ports'] = {};
   const withPort = httpRolesOf(modes);
@@ -210,9 +218,12 @@ function startHttpRoles(modes: Mode[], d: Services, worker: Worker | null) {
     serve('intake', intakeApp({ ...common('intake'), name: 'intake', title: 'SecBot intake', description: INTAKE_DESCRIPTION, intake, maxBodyBytes: settings.maxBodyBytes }), settings.intakePort);
   }
   if (modes.includes('results')) {
-    const status = new StatusService({ checks, results, queue, outputs: components.outputs, ttlMs: settings.gateCacheTtlMs, metrics, logger, refreshTimeoutMs: settings.httpTimeoutMs });
+    const status = new StatusService({
+      checks, results, history, queue, policy, outputs: components.outputs, ttlMs: settings.gateCacheTtlMs, metrics, logger,
+      refreshTimeoutMs: settings.httpTimeoutMs,
+    });
     const admin = settings.adminToken
-      ? { service: new AdminService({ checks, results, queue, status, workflow, settings }), token: settings.adminToken }
+      ? { service: new AdminService({ checks, results, history, queue, policy, status, workflow, settings }), token: settings.adminToken }
       : null;
     serve('results', resultsApp({ ...common('results'), name: 'results', title: 'SecBot results', description: RESULTS_DESCRIPTION, status, admin }), settings.resultsPort);
   }
@@ -265,7 +276,9 @@ function startSentry(dsn: string, redactor: Redactor, modes: Mode[], fetchFn?: t
 }
 
 function startWorker(d: Services): Worker {
-  const runner = new TaskRunner({ checks: d.checks, results: d.results, components: d.components, settings: d.settings, logger: d.logger });
+  const runner = new TaskRunner({
+    checks: d.checks, results: d.results, history: d.history, queue: d.queue, components: d.components, settings: d.settings, logger: d.logger,
+  });
   const w = d.settings.worker;
   const worker = new Worker(d.queue, runner.handle, {
     owner: `${hostname()}/${process.pid}/${crypto.randomUUID().slice(0, 8)}`,

@@ -2,6 +2,7 @@
  * Service settings (seed §1.3, §2.1) read from the layered environment and validated with zod. Errors name the
  * variable and what is wrong with it, never its value: several of these are tokens.
  */
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { ConfigError } from '../core/errors.ts';
 import type { EnvMap } from './dotenv.ts';
@@ -68,6 +69,7 @@ const settingsSchema = z.object({
     .url({ protocol: /^https?$/, error: 'must be a Sentry DSN such as https://<public key>@sentry.example.com/<project id>' })
     .refine((v) => sentryDsnValid(v), 'must be a Sentry DSN such as https://<public key>@sentry.example.com/<project id>')
     .optional(),
+  SECBOT_FINGERPRINT_KEY: z.string().min(32, 'must be at least 32 characters (e.g. `openssl rand -hex 32`)').optional(),
 });
 
 /** Every environment variable SecBot reads itself (config.yml components name their own). */
@@ -107,6 +109,12 @@ export type Settings = {
   slackApiUrl: string;
   httpTimeoutMs: number;
   sqliteSynchronous: 'FULL' | 'NORMAL';
+  /**
+   * HMAC key of secret fingerprints (novelty, leak identity). Never stored in the database, so the fingerprints
+   * there cannot be brute-forced back into short secrets. Derived from the instances' webhook tokens when unset.
+   */
+  fingerprintKey: Uint8Array;
+  fingerprintKeyDerived: boolean;
   /** The whole layered environment: config.yml components name variables from it. */
   env: EnvMap;
 };
@@ -163,8 +171,19 @@ export function loadSettings(env: EnvMap): Settings {
     slackApiUrl: s.SECBOT_SLACK_API_URL,
     httpTimeoutMs: s.SECBOT_HTTP_TIMEOUT_MS,
     sqliteSynchronous: s.SECBOT_SQLITE_SYNCHRONOUS,
+    ...fingerprintKeyOf(s.SECBOT_FINGERPRINT_KEY, gitlab.instances),
     env,
   };
+}
+
+/**
+ * Changing the key makes every secret look new once (one more announcement each), so a derived key is a fallback:
+ * README tells operators to set SECBOT_FINGERPRINT_KEY, the same on every process.
+ */
+function fingerprintKeyOf(configured: string | undefined, gitlab: readonly GitlabInstance[]) {
+  if (configured) return { fingerprintKey: createHash('sha256').update(`secbot-fingerprint\u0000${configured}`).digest(), fingerprintKeyDerived: false };
+  const material = gitlab.map((g) => g.webhookSecretToken).sort().join('\u0000');
+  return { fingerprintKey: createHash('sha256').update(`secbot-fingerprint-derived\u0000${material}`).digest(), fingerprintKeyDerived: true };
 }
 
 const SETTINGS_HEADER = 'invalid service settings (environment, .env.override, .env.dev):';

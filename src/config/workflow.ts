@@ -39,6 +39,8 @@ export interface Job {
   scans: string[];
   outputs: string[];
   notifications: string[];
+  /** Files a scan could not read (binary, over its size limit): listed (`note`) or failing the check (`fail`). */
+  unscanned: 'note' | 'fail';
 }
 
 export interface Workflow {
@@ -68,12 +70,14 @@ const jobSchema = z
     scans: nameList,
     outputs: nameList,
     notifications: nameList,
+    unscanned: z.enum(['note', 'fail']).default('note'),
   })
   .strict();
 const TOP_KEYS = ['version', 'components', 'jobs'];
 
 type RawComponent = z.infer<typeof componentSchema>;
 type RawJob = z.infer<typeof jobSchema>;
+
 
 export const SUPPORTED_VERSIONS = ['1.0', '1'];
 
@@ -232,7 +236,14 @@ function resolveJob(j: RawJob, idx: number, catalog: Catalog, rawComponents: unk
   if (j.notifications.length > 0 && j.outputs.length === 0) {
     problems.push(`${at}.notifications: notifiers report what outputs produced; add an output`);
   }
-  return { name: j.name, rules: compileRules(j.rules, at, problems), scans: j.scans, outputs: j.outputs, notifications: j.notifications };
+  return {
+    name: j.name,
+    rules: compileRules(j.rules, at, problems),
+    scans: j.scans,
+    outputs: j.outputs,
+    notifications: j.notifications,
+    unscanned: j.unscanned,
+  };
 }
 
 function compileRules(raw: Record<string, Record<string, string | number | boolean>>, at: string, problems: string[]): JobRules {

@@ -59,7 +59,7 @@ for (const kind of DB_KINDS) {
       const failed = await w.waitFinal(leakId, 60_000);
       expect(failed.status).toBe('fail');
       await w.until(async () => (await gate(leakId)).notifications?.[0]?.state === 'done', 20_000, 'notification done');
-      w.dojo.triage(Number(failed.outputs[0].findings[0].url.split('/').pop()), { false_p: true, active: false });
+      w.dojo.triage(Number(failed.findings[0].url.split('/').pop()), { false_p: true, active: false });
       expect((await gate(leakId)).status).toBe('success');
       await gate(cleanId);
       await admin('/checks', '/v1/admin/checks');

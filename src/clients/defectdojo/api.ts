@@ -30,6 +30,7 @@ export const findingSchema = z.object({
   risk_accepted: z.boolean(),
   out_of_scope: z.boolean(),
   is_mitigated: z.boolean(),
+  tags: z.array(z.string()).default([]),
 });
 export type DojoFinding = z.infer<typeof findingSchema>;
 
@@ -110,12 +111,14 @@ export class DefectDojoApi {
   findingsOfTest(testId: number, signal?: AbortSignal) {
     return this.http.listAll('findings', findingSchema, { test: testId, o: 'id' }, signal);
   }
-  findingsByIds(ids: number[], signal?: AbortSignal) {
-    return this.http.listAll('findings', findingSchema, { id: ids.join(','), o: 'id' }, signal);
-  }
-  /** Older findings of the product with this hash: a finding with one is a duplicate of something already known. */
-  findingsByHash(productId: number, hash: string, signal?: AbortSignal) {
-    return this.http.listAll('findings', findingSchema, { test__engagement__product: productId, hash_code: hash, o: 'id' }, signal);
+  /** Batched: one request per 100 ids (a URL stays short enough for every proxy in between). */
+  async findingsByIds(ids: readonly number[], signal?: AbortSignal): Promise<DojoFinding[]> {
+    const out: DojoFinding[] = [];
+    for (let i = 0; i < ids.length; i += 100) {
+      const part = ids.slice(i, i + 100);
+      out.push(...(await this.http.listAll('findings', findingSchema, { id: part.join(','), o: 'id' }, signal)));
+    }
+    return out;
   }
 
   importScan(r: ImportRequest, signal?: AbortSignal): Promise<ImportAnswer> {
@@ -131,7 +134,7 @@ export class DefectDojoApi {
     form.set('test_title', r.testTitle);
     form.set('close_old_findings', 'false');
     form.set('close_old_findings_product_scope', 'false');
-    form.set('deduplication_execution_mode', r.deduplicationMode);
+    if (r.deduplicationMode) form.set('deduplication_execution_mode', r.deduplicationMode);
     return this.http.postForm('import-scan', importAnswer, form, signal);
   }
 }

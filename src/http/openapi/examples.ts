@@ -42,31 +42,35 @@ const SCAN_DONE = {
   attempts: 1,
   result: 'leaks',
   finding_count: 1,
-  range: '95790bf..da15608',
+  range: 'da156088 and its history, except what earlier scans covered',
   commits: 2,
+  first_sight: false,
   note: null,
   error: null,
 };
 
 const FINDING = {
-  title: 'aws-access-token in config/settings.py:12',
+  scan: 'gitleaks',
+  rule: 'aws-access-token',
+  file: 'config/settings.py',
+  line: 12,
+  commit: SHA,
   severity: 'High',
+  title: 'AWS Access Key in config/settings.py',
   url: 'https://defectdojo.example.com/finding/731',
-  new: true,
   open: true,
+  new: true,
+  inherited: false,
+  found_by: null,
 };
 
-const OUTPUT_FAIL = {
+const OUTPUT_DONE = {
   scan: 'gitleaks',
   name: 'defectdojo',
   state: 'done',
   attempts: 1,
-  verdict: 'fail',
   url: 'https://defectdojo.example.com/test/212',
-  open_findings: 1,
-  new_findings: 1,
-  findings: [FINDING],
-  verdict_at: '2026-03-02T10:15:21.402Z',
+  recorded: 1,
   stale: false,
   refresh_error: null,
   error: null,
@@ -81,16 +85,25 @@ const NOTIFIED = {
   channels: [{ channel: 'security-alerts', state: 'sent', detail: null }],
 };
 
+const COUNTS = { findings: 1, open: 1, inherited: 0, open_inherited: 0, unscanned: 0 };
+
 export const GATE_FAIL = {
   status: 'fail',
   security_check_id: EXAMPLE_ID,
-  reason: 'open findings: gitleaks → defectdojo',
+  reason: '1 open finding(s)',
   stale: false,
+  counts: COUNTS,
   check: { ...CHECK, finished_at: '2026-03-02T10:15:21.402Z' },
+  findings: [FINDING],
+  unscanned: [],
   scans: [SCAN_DONE],
-  outputs: [OUTPUT_FAIL],
+  outputs: [OUTPUT_DONE],
   notifications: [NOTIFIED],
 };
+
+const NOT_YET = { result: null, finding_count: null, range: null, commits: null, first_sight: null };
+const NO_OUTPUT = { attempts: 0, url: null, recorded: null };
+const NO_FINDINGS = { counts: { ...COUNTS, findings: 0, open: 0 }, findings: [], unscanned: [] };
 
 export const GATE_EXAMPLES = {
   not_started: { summary: 'No check for this id yet', value: { status: 'not_started', security_check_id: EXAMPLE_ID } },
@@ -101,33 +114,40 @@ export const GATE_EXAMPLES = {
       security_check_id: EXAMPLE_ID,
       reason: 'scan:gitleaks is running',
       stale: false,
+      ...NO_FINDINGS,
       check: { ...CHECK, finished_at: null },
-      scans: [{ ...SCAN_DONE, state: 'running', result: null, finding_count: null, range: null, commits: null }],
-      outputs: [{ ...OUTPUT_FAIL, state: 'blocked', attempts: 0, verdict: null, url: null, open_findings: null, new_findings: null, findings: [], verdict_at: null }],
+      scans: [{ ...SCAN_DONE, state: 'running', ...NOT_YET }],
+      outputs: [{ ...OUTPUT_DONE, state: 'blocked', ...NO_OUTPUT }],
       notifications: [{ ...NOTIFIED, state: 'blocked', attempts: 0, channels: [] }],
     },
   },
   fail: { summary: 'Open findings', value: GATE_FAIL },
   success: {
     summary: 'The finding was marked false positive in DefectDojo',
-    value: {
-      ...GATE_FAIL,
-      status: 'success',
-      reason: null,
-      outputs: [{ ...OUTPUT_FAIL, verdict: 'success', open_findings: 0, findings: [{ ...FINDING, open: false }] }],
-    },
+    value: { ...GATE_FAIL, status: 'success', reason: null, counts: { ...COUNTS, open: 0 }, findings: [{ ...FINDING, open: false }] },
   },
   error: {
     summary: 'SecBot could not fetch the repository (after every attempt)',
     value: {
       status: 'error',
       security_check_id: EXAMPLE_ID,
-      reason: 'scan:gitleaks: GitLab at example.com rejected the auth_token of GITLAB_CONFIGS instance GIT_LOCAL (401) when fetching mike/diaspora: check that the token is valid, not expired, and has the read_repository scope on this project',
+      reason:
+        'scan:gitleaks: failed after 5 attempts: GitLab at example.com rejected the auth_token of GITLAB_CONFIGS instance GIT_LOCAL (401) when fetching mike/diaspora: check that the token is valid, not expired, and has the read_repository scope on this project',
       stale: false,
+      ...NO_FINDINGS,
       check: { ...CHECK, finished_at: '2026-03-02T10:31:40.003Z' },
-      scans: [{ ...SCAN_DONE, state: 'failed', attempts: 5, result: null, finding_count: null, range: null, commits: null, error: 'GitLab at example.com rejected the auth_token of GITLAB_CONFIGS instance GIT_LOCAL (401) when fetching mike/diaspora: check that the token is valid, not expired, and has the read_repository scope on this project' }],
-      outputs: [{ ...OUTPUT_FAIL, state: 'cancelled', attempts: 0, verdict: null, url: null, open_findings: null, new_findings: null, findings: [], verdict_at: null }],
-      notifications: [{ ...NOTIFIED, state: 'cancelled', attempts: 0, channels: [] }],
+      scans: [
+        {
+          ...SCAN_DONE,
+          state: 'failed',
+          attempts: 5,
+          ...NOT_YET,
+          error:
+            'failed after 5 attempts: GitLab at example.com rejected the auth_token of GITLAB_CONFIGS instance GIT_LOCAL (401) when fetching mike/diaspora: check that the token is valid, not expired, and has the read_repository scope on this project',
+        },
+      ],
+      outputs: [{ ...OUTPUT_DONE, state: 'cancelled', ...NO_OUTPUT, error: 'not run: a task it depends on failed' }],
+      notifications: [{ ...NOTIFIED, state: 'cancelled', attempts: 0, error: 'not run: a task it depends on failed', channels: [] }],
     },
   },
 };

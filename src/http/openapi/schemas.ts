@@ -62,24 +62,42 @@ const scanInfo = z
     name: z.string().describe('Scan component (config.yml `components` name)'),
     state: taskState,
     attempts: z.number().int().describe('Attempts made so far'),
-    result: z.enum(['clean', 'leaks', 'skipped']).nullable().describe('`skipped`: nothing to scan (empty range); null until the scan finished'),
+    result: z.enum(['clean', 'leaks', 'skipped']).nullable().describe('`skipped`: nothing new to scan (earlier scans covered the history); null until the scan finished'),
     finding_count: z.number().int().nullable().describe('Findings the scanner reported'),
-    range: z.string().nullable().describe('The git range scanned, e.g. `a1b2c3d..e4f5a6b` or `full history of 3f78685`'),
-    commits: z.number().int().nullable().describe('Commits in the range'),
-    note: z.string().nullable().describe('Why the range is what it is (force push, new branch, …)'),
+    range: z.string().nullable().describe('What was scanned, e.g. `3f786850 and its history, except what earlier scans covered`'),
+    commits: z.number().int().nullable().describe('Commits scanned'),
+    first_sight: z.boolean().nullable().describe('The first scan of this project by this component: its whole history was scanned'),
+    note: z.string().nullable().describe('Why nothing was scanned, when so'),
     error: z.string().nullable().describe('Last error while the task is not done'),
   })
   .describe('One scan task of the check');
 
 const findingInfo = z
   .looseObject({
-    title: z.string().describe('Finding title as the output names it (rule and file); never the secret value'),
+    scan: z.string().describe('The scan component that found it'),
+    rule: z.string().describe('gitleaks rule id, e.g. `aws-access-token`'),
+    file: z.string().describe('Path of the file in the repository'),
+    line: z.number().int().describe('Line in that file'),
+    commit: z.string().describe('Commit that introduced it'),
     severity: z.enum(['Critical', 'High', 'Medium', 'Low', 'Info']),
+    title: z.string().describe('Finding title (rule and file); never the secret value'),
     url: z.string().nullable().describe('Link to the finding in the output (DefectDojo)'),
-    new: z.boolean().describe('Not a duplicate of a finding the output already had before this check'),
-    open: z.boolean().describe('Active and not triaged away (false positive, risk accepted, out of scope, mitigated)'),
+    open: z.boolean().describe('Counts against the verdict: not triaged away (false positive, risk accepted, out of scope, mitigated)'),
+    new: z.boolean().describe('Not known to the output before this check'),
+    inherited: z.boolean().describe('Found by an earlier check in this commit’s history (the commit still contains it)'),
+    found_by: z.string().nullable().describe('The check that found an inherited finding'),
   })
-  .describe('One finding as the output (DefectDojo) reports it');
+  .describe('One secret the verdict rests on; the value itself is never shown');
+
+const unscannedInfo = z
+  .looseObject({
+    scan: z.string(),
+    file: z.string().describe('A file the scanner could not read'),
+    commit: z.string(),
+    reason: z.string().describe('Why it was not scanned'),
+    inherited: z.boolean(),
+  })
+  .describe('A file a scan could not read (fails the check when the job sets `unscanned: fail`)');
 
 const outputInfo = z
   .looseObject({
@@ -87,17 +105,23 @@ const outputInfo = z
     name: z.string().describe('Output component (config.yml `components` name)'),
     state: taskState,
     attempts: z.number().int().describe('Attempts made so far'),
-    verdict: z.enum(['fail', 'success']).nullable().describe('`fail` while an open finding remains; null until imported'),
     url: z.string().nullable().describe('Link to the imported report (a DefectDojo test)'),
-    open_findings: z.number().int().nullable().describe('Findings still open'),
-    new_findings: z.number().int().nullable().describe('Findings this check introduced'),
-    findings: z.array(findingInfo).describe('Every finding of the import'),
-    verdict_at: isoTime.nullable().describe('When the verdict was last read from the output (triage is re-read after the cache TTL)'),
-    stale: z.boolean().describe('The output could not be reached at the last refresh; the verdict is the last one known'),
+    recorded: z.number().int().nullable().describe('Findings the output recorded; null until imported'),
+    stale: z.boolean().describe('The output could not be reached at the last triage refresh; its findings’ states are the last ones known'),
     refresh_error: z.string().nullable().describe('Why the last refresh failed'),
     error: z.string().nullable().describe('Last error while the task is not done'),
   })
   .describe('One output task (import) of the check');
+
+const countsInfo = z
+  .looseObject({
+    findings: z.number().int().describe('Secrets found in this commit’s history (own and inherited)'),
+    open: z.number().int().describe('Of those, the ones that count against the verdict'),
+    inherited: z.number().int().describe('Found by earlier checks'),
+    open_inherited: z.number().int(),
+    unscanned: z.number().int().describe('Files a scan could not read'),
+  })
+  .describe('Totals (`findings` lists at most 500, open ones first)');
 
 const notificationInfo = z
   .looseObject({
@@ -110,8 +134,8 @@ const notificationInfo = z
       .array(
         z.looseObject({
           channel: z.string().describe('Channel name or id'),
-          state: z.string().describe('`sent`, `failed`, `uncertain` (Slack gave no answer; not re-sent to avoid a duplicate) or `pending`'),
-          detail: z.string().nullable().describe('Slack error code or message link'),
+          state: z.string().describe('`sent`, `failed`, `uncertain` (Slack gave no answer; not re-sent to avoid a duplicate) or `posting`'),
+          detail: z.string().nullable().describe('Slack error code or message reference'),
         }),
       )
       .describe('Delivery per channel'),
@@ -123,8 +147,11 @@ export const gateAnswer = z
     status: gateStatus,
     security_check_id: z.string().describe('The id that was asked for'),
     reason: z.string().nullable().optional().describe('Why the status is what it is (which task failed, how many findings are open, what is still running)'),
-    stale: z.boolean().optional().describe('An output could not be reached for triage; the status is the last one known (it errs on `fail`)'),
+    stale: z.boolean().optional().describe('An output could not be reached for triage; the status rests on the last states known (it errs on `fail`)'),
+    counts: countsInfo.optional(),
     check: checkInfo.optional(),
+    findings: z.array(findingInfo).optional().describe('The secrets the verdict rests on, open first, at most 500'),
+    unscanned: z.array(unscannedInfo).optional(),
     scans: z.array(scanInfo).optional(),
     outputs: z.array(outputInfo).optional(),
     notifications: z.array(notificationInfo).optional(),
