@@ -173,6 +173,6 @@ describe('all problems at once, with suggestions', () => {
     expect(workflowError(file(COMPONENTS, JOB.replace('gitlab:', 'gitlb:')))).toContain('jobs[0] (j).rules.gitlb: unknown input (supported: gitlab); did you mean "gitlab"?');
     expect(workflowError(file(COMPONENTS, JOB.replace('rules:', 'rule:')))).toContain('jobs[0]: Unrecognized key: "rule" (did you mean "rules"?)');
     // Far from every known key: the allowed keys instead of a guess.
-    expect(workflowError(file(COMPONENTS, JOB.replace('rules:', 'when:')))).toContain('jobs[0]: Unrecognized key: "when" (allowed: name, rules, scans, outputs, notifications)');
+    expect(workflowError(file(COMPONENTS, JOB.replace('rules:', 'when:')))).toContain('jobs[0]: Unrecognized key: "when" (allowed: name, rules, scans, outputs, notifications, unscanned)');
   });
 });
