@@ -188,11 +188,14 @@ function logFailure(log: Logger, task: ClaimedTask, outcome: Outcome): void {
   } else if (outcome.type === 'fail') {
     log.error('task failed (not retried)', { ...at, error: outcome.error });
   } else if (outcome.type === 'retry') {
-    log.warn(`task attempt failed; will retry in ${Math.round(outcome.delayMs / 1000)} s`, { ...at, retry_in_ms: outcome.delayMs, error: outcome.error });
+    log.warn(`task attempt failed; will retry in ${seconds(outcome.delayMs)}`, { ...at, retry_in_ms: outcome.delayMs, error: outcome.error });
   } else if (outcome.type === 'reschedule') {
-    log.info(`task rescheduled in ${Math.round(outcome.delayMs / 1000)} s (no attempt used)`, { ...at, retry_in_ms: outcome.delayMs, reason: outcome.reason });
+    log.info(`task rescheduled in ${seconds(outcome.delayMs)} (no attempt used)`, { ...at, retry_in_ms: outcome.delayMs, reason: outcome.reason });
   }
 }
+
+/** `0.2 s`, `4.5 s`, `120 s`: short delays keep a decimal so they never read as "0 s". */
+const seconds = (ms: number) => `${ms < 10_000 ? (ms / 1000).toFixed(1) : Math.round(ms / 1000)} s`;
 function verdictOfFindings(findings: readonly OutputFinding[]): 'fail' | 'success' {
   return findings.some((f) => f.open) ? 'fail' : 'success';
 }

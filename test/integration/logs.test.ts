@@ -80,7 +80,8 @@ for (const kind of DB_KINDS) {
       const lines = records().filter((r) => r.check_id === id && r.task === 'scan:gitleaks');
       const failures = lines.filter((r) => r.level === 'warn' || r.level === 'error');
       expect(failures.map((r) => [r.attempt, r.level])).toEqual([[1, 'warn'], [2, 'error']]);
-      expect(failures[0]!.msg).toMatch(/^task attempt failed; will retry in \d+ s$/);
+      expect(failures[0]!.msg).toMatch(/^task attempt failed; will retry in \d+(\.\d)? s$/);
+      expect(failures[0]!.msg).not.toBe('task attempt failed; will retry in 0 s');
       expect(failures[1]!.msg).toBe('task failed after 2 attempts');
       expect(failures[1]!.error).toStartWith('failed after 2 attempts: ');
       expect(failures[1]!.error).not.toContain('will retry');
