@@ -3,7 +3,9 @@
  * Composition root of the `secbot` binary: parses the command line, loads settings and config.yml, opens the
  * database, builds the stores, plugins and services, and starts the requested roles (intake, results, worker).
  */
+import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { dirname, join } from 'node:path';
 import { loadLayeredEnv } from './config/dotenv.ts';
 import { loadSettings, type Settings } from './config/settings.ts';
 import type { Workflow } from './config/workflow.ts';
@@ -16,6 +18,7 @@ import { migrate } from './db/migrate.ts';
 import { describeDatabaseUrl, openDatabase } from './db/open.ts';
 import { HistoryStore } from './db/history.ts';
 import { ResultStore } from './db/results.ts';
+import { RetentionStore } from './db/retention.ts';
 import { baseApp } from './http/common.ts';
 import { intakeApp } from './http/intake-app.ts';
 import { resultsApp } from './http/results-app.ts';
@@ -26,6 +29,7 @@ import { instantiate } from './plugins/registry.ts';
 import { TaskQueue } from './queue/task-queue.ts';
 import { Worker } from './queue/worker.ts';
 import { AdminService } from './services/admin-service.ts';
+import { Housekeeping } from './services/housekeeping.ts';
 import { IntakeService } from './services/intake-service.ts';
 import { StatusService } from './services/status-service.ts';
 import { TaskRunner } from './services/task-runner.ts';
@@ -34,6 +38,7 @@ import { helpFor, parseArgs, USAGE, UsageError } from './cli/args.ts';
 import { loggingFetch } from './clients/logging-fetch.ts';
 import { healthcheck } from './cli/healthcheck.ts';
 import { loadAll } from './cli/load.ts';
+import { scanCommand } from './cli/scan.ts';
 import { validateCommand } from './cli/validate.ts';
 import { VERSION } from './version.ts';
 
@@ -59,6 +64,16 @@ async function main(argv: string[]): Promise<number> {
       (r.ok ? console.log : console.error)(r.message);
       return r.ok ? 0 : 1;
     }
+    case 'scan': {
+      const env = loadLayeredEnv(parsed.envDir, process.env);
+      return scanCommand({
+        ...cmd,
+        configPath: parsed.configPath,
+        gitBin: env.SECBOT_GIT_BIN || 'git',
+        gitleaksBin: env.SECBOT_GITLEAKS_BIN || localGitleaks(),
+        out: (line) => console.log(line),
+      });
+    }
     case 'validate': {
       const result = validateCommand(loadAll(parsed), cmd.eventFile, cmd.eventType);
       console.log(result.lines.join('\n'));
@@ -78,6 +93,13 @@ async function main(argv: string[]): Promise<number> {
       return -1;
     }
   }
+}
+
+/** gitleaks on PATH, else the one scripts/setup.sh installed beside this checkout (dist/secbot → .tools/bin). */
+function localGitleaks(): string {
+  if (Bun.which('gitleaks')) return 'gitleaks';
+  const beside = join(dirname(process.execPath), '..', '.tools', 'bin', 'gitleaks');
+  return existsSync(beside) ? beside : 'gitleaks';
 }
 
 function prefixFor(envDir: string, host: string): string {
@@ -148,6 +170,7 @@ export async function startSecbot(opts: {
   const checks = new CheckStore(db, queue);
   const results = new ResultStore(db);
   const history = new HistoryStore(db);
+  const retention = new RetentionStore(db, queue);
   const policy = unscannedPolicyOf(workflow);
   if (settings.fingerprintKeyDerived) {
     logger.warn('SECBOT_FINGERPRINT_KEY is not set: secret fingerprints use a key derived from the webhook tokens; set it (the same on every process) so rotating a token does not make every secret look new');
@@ -158,8 +181,10 @@ export async function startSecbot(opts: {
     metrics.queueTasks.reset();
     for (const d of depth) metrics.queueTasks.set({ state: d.state, kind: d.kind }, d.count);
   });
-  const services: Services = { settings, workflow, logger, metrics, db, queue, checks, results, history, policy, components };
+  const services: Services = { settings, workflow, logger, metrics, db, queue, checks, results, history, retention, policy, components };
   const worker = modes.includes('worker') ? startWorker(services) : null;
+  const housekeeping = worker ? new Housekeeping({ retention, settings, metrics, logger }) : null;
+  housekeeping?.start();
   const stopListening = worker ? await queue.onNewWork(() => worker.poke()) : async () => {};
   const { servers, ports } = startHttpRoles(modes, services, worker);
   logger.info('secbot started', {
@@ -179,6 +204,7 @@ export async function startSecbot(opts: {
       logger.info('shutting down: draining HTTP, letting running tasks finish', { grace_ms: settings.shutdownGraceMs });
       await Promise.all(servers.map((s) => s.stop()));
       await stopListening();
+      await housekeeping?.stop();
       await worker?.stop(settings.shutdownGraceMs);
       await db.close();
       logger.info('stopped');
@@ -197,13 +223,14 @@ interface Services {
   checks: CheckStore;
   results: ResultStore;
   history: HistoryStore;
+  retention: RetentionStore;
   policy: UnscannedPolicy;
   components: ReturnType<typeof instantiate>;
 }
 
 /** The HTTP side of each role: intake, results (+ admin), and a health/metrics app for a worker-only process. */
 function startHttpRoles(modes: Mode[], d: Services, worker: Worker | null) {
-  const { settings, workflow, logger, metrics, checks, results, history, policy, queue, components } = d;
+  const { settings, workflow, logger, metrics, checks, results, history, retention, policy, queue, components } = d;
   const servers: { port: number; stop: () => Promise<void> }[] = [];
   const ports: Runtime['ports'] = {};
   const withPort = httpRolesOf(modes);
@@ -215,11 +242,16 @@ function startHttpRoles(modes: Mode[], d: Services, worker: Worker | null) {
   };
   if (modes.includes('intake')) {
     const intake = new IntakeService({ settings, workflow, checks, metrics, logger, onWork: () => worker?.poke() });
-    serve('intake', intakeApp({ ...common('intake'), name: 'intake', title: 'SecBot intake', description: INTAKE_DESCRIPTION, intake, maxBodyBytes: settings.maxBodyBytes }), settings.intakePort);
+    serve(
+      'intake',
+      intakeApp({ ...common('intake'), name: 'intake', title: 'SecBot intake', description: INTAKE_DESCRIPTION, intake, maxBodyBytes: settings.maxBodyBytes, bufferBytes: settings.intakeBufferBytes }),
+      settings.intakePort,
+    );
   }
   if (modes.includes('results')) {
     const status = new StatusService({
-      checks, results, history, queue, policy, outputs: components.outputs, ttlMs: settings.gateCacheTtlMs, metrics, logger,
+      checks, results, history, retention, queue, policy, outputs: components.outputs, ttlMs: settings.gateCacheTtlMs, metrics, logger,
+      prefixes: settings.gitlab.map((g) => g.prefix),
       refreshTimeoutMs: settings.httpTimeoutMs,
     });
     const admin = settings.adminToken

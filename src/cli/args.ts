@@ -12,6 +12,10 @@ Usage:
                                  checks settings and config.yml; with --event, shows the job and check id
   secbot check-id --host H --project P --sha S [--prefix X]
                                  prints the security_check_id a pipeline computes
+  secbot scan [PATH|URL] [--range A..B | --full] [--job NAME]
+                                 runs the job's scans on a local repository or a clone URL, without the service:
+                                 prints the findings (masked) and a verdict; exit 0 clean, 1 findings, 2 error.
+                                 Default range: the commits of HEAD on no remote-tracking branch (what a push sends)
   secbot healthcheck             exits 0 when this container's SecBot answers /healthz (the image's HEALTHCHECK)
   secbot help [COMMAND]          this text, or the help of one command (also: secbot COMMAND --help)
   secbot --version
@@ -70,6 +74,15 @@ Prints the security_check_id a pipeline computes for a commit:
   --project P   the project path as CI_PROJECT_PATH (group/project)
   --sha S       the full commit SHA (CI_COMMIT_SHA)
   --prefix X    the instance prefix; default: the prefix of the GITLAB_CONFIGS instance with that host`,
+  scan: `Usage: secbot scan [PATH|URL] [--range A..B | --full] [--job NAME] [--config PATH]
+
+Runs the scans of a config.yml job on a local repository (default: the current directory) or a clone URL, without
+the service, and prints the findings (masked: rule, file:line, commit) and a verdict.
+  --range A..B   the commits to scan (default: those of HEAD on no remote-tracking branch, what a push would send)
+  --full         the whole history
+  --job NAME     the job whose scans run (default: the scans of every job; gitleaks defaults without a config.yml)
+
+Exit status: 0 clean, 1 findings, 2 error. Usable as a pre-push hook or in CI without the service.`,
   healthcheck: `Usage: secbot healthcheck [--env-dir DIR]
 
 Exits 0 when a SecBot process on this host answers GET /healthz on the intake, results or worker port the settings
@@ -94,6 +107,7 @@ export type Command =
   | { kind: 'migrate' }
   | { kind: 'validate'; eventFile?: string; eventType?: string }
   | { kind: 'check-id'; host: string; project: string; sha: string; prefix?: string }
+  | { kind: 'scan'; target?: string; range?: string; full: boolean; job?: string }
   | { kind: 'healthcheck' }
   | { kind: 'help'; topic?: string }
   | { kind: 'version' };
@@ -106,6 +120,8 @@ export interface Parsed {
 
 export class UsageError extends Error {}
 
+const BOOLEAN_FLAGS = new Set(['--full']);
+
 export function parseArgs(argv: readonly string[]): Parsed {
   const positional: string[] = [];
   const flags = new Map<string, string>();
@@ -114,6 +130,7 @@ export function parseArgs(argv: readonly string[]): Parsed {
     const a = argv[i]!;
     if (a === '--help' || a === '-h') help = true;
     else if (a === '--version' || a === '-v') return { command: { kind: 'version' }, envDir: '.' };
+    else if (BOOLEAN_FLAGS.has(a)) flags.set(a.slice(2), 'true');
     else if (a.startsWith('--')) {
       const eq = a.indexOf('=');
       const name = eq > 0 ? a.slice(2, eq) : a.slice(2);
@@ -140,7 +157,7 @@ export function parseArgs(argv: readonly string[]): Parsed {
   return { command, configPath, envDir };
 }
 
-const KNOWN_OPTIONS = ['config', 'env-dir', 'event', 'event-type', 'host', 'project', 'sha', 'prefix'];
+const KNOWN_OPTIONS = ['config', 'env-dir', 'event', 'event-type', 'host', 'project', 'sha', 'prefix', 'range', 'full', 'job'];
 
 function commandOf(positional: string[], take: (name: string) => string | undefined): Command {
   const [first, second] = positional;
@@ -169,9 +186,13 @@ function commandOf(positional: string[], take: (name: string) => string | undefi
       if (!host || !project || !sha) throw new UsageError('usage: secbot check-id --host H --project P --sha S [--prefix X]');
       return { kind: 'check-id', host, project, sha, prefix: take('prefix') };
     }
+    case 'scan': {
+      if (positional.length > 2) throw new UsageError('usage: secbot scan [PATH|URL] [--range A..B | --full] [--job NAME]');
+      return { kind: 'scan', target: second, range: take('range'), full: take('full') === 'true', job: take('job') };
+    }
     case undefined:
       throw new UsageError('no command given');
     default:
-      throw new UsageError(`unknown command "${first}"${suggestion(first, ['all', 'intake', 'results', 'worker', 'migrate', 'config', 'check-id', 'healthcheck', 'help'])}`);
+      throw new UsageError(`unknown command "${first}"${suggestion(first, ['all', 'intake', 'results', 'worker', 'migrate', 'config', 'check-id', 'scan', 'healthcheck', 'help'])}`);
   }
 }

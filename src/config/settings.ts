@@ -5,11 +5,19 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { ConfigError } from '../core/errors.ts';
+import { configuredUrlProblem } from '../core/urls.ts';
 import type { EnvMap } from './dotenv.ts';
 import { didYouMean } from './suggest.ts';
 
+/** An http(s) URL without userinfo (issue 13: a password in it reached logs, rows and the gate answer). */
+const serviceUrl = (example: string) =>
+  z.string().superRefine((v, ctx) => {
+    const problem = configuredUrlProblem(v);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem === 'must be an http(s) URL' ? `${problem} such as ${example}` : problem });
+  });
+
 export const gitlabInstanceSchema = z.object({
-  host: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL such as https://gitlab.example.com/' }),
+  host: serviceUrl('https://gitlab.example.com/'),
   webhook_secret_token: z.string().min(8, 'must be at least 8 characters'),
   auth_token: z.string().min(1, 'must not be empty'),
   prefix: z.string().regex(/^[A-Za-z0-9_]+$/, 'must contain only letters, digits and _ (it starts every check id)'),
@@ -44,6 +52,7 @@ const settingsSchema = z.object({
   SECBOT_RESULTS_PORT: int(5001, 0),
   SECBOT_WORKER_PORT: int(5002, 0),
   SECBOT_MAX_BODY_BYTES: int(25 * 1024 * 1024, 1024),
+  SECBOT_INTAKE_BUFFER_BYTES: int(100 * 1024 * 1024, 1024),
   SECBOT_MIGRATE_ON_START: bool(true),
   SECBOT_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   SECBOT_LOG_FORMAT: z.enum(['pretty', 'json'], { error: 'must be pretty or json (unset: pretty on a terminal, json otherwise)' }).optional(),
@@ -62,13 +71,16 @@ const settingsSchema = z.object({
   SECBOT_GITLEAKS_BIN: z.string().default('gitleaks'),
   SECBOT_GATE_CACHE_TTL_MS: int(30_000, 0),
   SECBOT_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
-  SECBOT_SLACK_API_URL: z.url().default('https://slack.com/api/'),
+  SECBOT_SLACK_API_URL: serviceUrl('https://slack.com/api/').default('https://slack.com/api/'),
   SECBOT_HTTP_TIMEOUT_MS: int(30_000, 100),
   SECBOT_SQLITE_SYNCHRONOUS: z.enum(['FULL', 'NORMAL']).default('FULL'),
   SENTRY_DSN: z
     .url({ protocol: /^https?$/, error: 'must be a Sentry DSN such as https://<public key>@sentry.example.com/<project id>' })
     .refine((v) => sentryDsnValid(v), 'must be a Sentry DSN such as https://<public key>@sentry.example.com/<project id>')
     .optional(),
+  SECBOT_RETENTION_DAYS: int(90, 1),
+  SECBOT_DELIVERY_RETENTION_DAYS: int(30, 1),
+  SECBOT_PRUNE_INTERVAL_MS: int(3_600_000, 0),
   SECBOT_FINGERPRINT_KEY: z.string().min(32, 'must be at least 32 characters (e.g. `openssl rand -hex 32`)').optional(),
 });
 
@@ -84,6 +96,8 @@ export type Settings = {
   resultsPort: number;
   workerPort: number;
   maxBodyBytes: number;
+  /** Webhook body bytes one intake holds at once, across concurrent requests. */
+  intakeBufferBytes: number;
   migrateOnStart: boolean;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** undefined: decided by whether stdout is a terminal. */
@@ -109,6 +123,13 @@ export type Settings = {
   slackApiUrl: string;
   httpTimeoutMs: number;
   sqliteSynchronous: 'FULL' | 'NORMAL';
+  retention: {
+    /** Finished checks older than this many days are pruned (their verdict's evidence is project knowledge and stays). */
+    checkDays: number;
+    deliveryDays: number;
+    /** 0: no housekeeping pass. */
+    pruneIntervalMs: number;
+  };
   /**
    * HMAC key of secret fingerprints (novelty, leak identity). Never stored in the database, so the fingerprints
    * there cannot be brute-forced back into short secrets. Derived from the instances' webhook tokens when unset.
@@ -136,17 +157,20 @@ export function loadSettings(env: EnvMap): Settings {
   const problems = parsed.success ? [] : parsed.error.issues.map(envIssue);
   const gitlab = given.GITLAB_CONFIGS === undefined ? null : gitlabConfigs(given.GITLAB_CONFIGS);
   if (gitlab) problems.push(...gitlab.problems);
+  if (parsed.success) problems.push(...crossChecks(parsed.data));
   if (!parsed.success || !gitlab || problems.length > 0) throw new ConfigError(`${SETTINGS_HEADER}\n${problems.map((p) => `  ${p}`).join('\n')}`);
   const s = parsed.data;
+  const databaseUrl = normaliseDatabaseUrl(s.SECBOT_DATABASE_URL ?? s.SECBOT_POSTGRES_DSN ?? DEFAULT_DATABASE_URL);
   return {
     gitlab: gitlab.instances,
-    databaseUrl: normaliseDatabaseUrl(s.SECBOT_DATABASE_URL ?? s.SECBOT_POSTGRES_DSN ?? DEFAULT_DATABASE_URL),
+    databaseUrl,
     configPath: s.SECBOT_CONFIG,
     bind: s.SECBOT_BIND,
     intakePort: s.SECBOT_INTAKE_PORT,
     resultsPort: s.SECBOT_RESULTS_PORT,
     workerPort: s.SECBOT_WORKER_PORT,
     maxBodyBytes: s.SECBOT_MAX_BODY_BYTES,
+    intakeBufferBytes: s.SECBOT_INTAKE_BUFFER_BYTES,
     migrateOnStart: s.SECBOT_MIGRATE_ON_START,
     logLevel: s.SECBOT_LOG_LEVEL,
     logFormat: s.SECBOT_LOG_FORMAT,
@@ -171,6 +195,7 @@ export function loadSettings(env: EnvMap): Settings {
     slackApiUrl: s.SECBOT_SLACK_API_URL,
     httpTimeoutMs: s.SECBOT_HTTP_TIMEOUT_MS,
     sqliteSynchronous: s.SECBOT_SQLITE_SYNCHRONOUS,
+    retention: { checkDays: s.SECBOT_RETENTION_DAYS, deliveryDays: s.SECBOT_DELIVERY_RETENTION_DAYS, pruneIntervalMs: s.SECBOT_PRUNE_INTERVAL_MS },
     ...fingerprintKeyOf(s.SECBOT_FINGERPRINT_KEY, gitlab.instances),
     env,
   };
@@ -187,6 +212,17 @@ function fingerprintKeyOf(configured: string | undefined, gitlab: readonly Gitla
 }
 
 const SETTINGS_HEADER = 'invalid service settings (environment, .env.override, .env.dev):';
+
+/** Rules across variables, reported with the rest. */
+function crossChecks(s: z.infer<typeof settingsSchema>): string[] {
+  const out: string[] = [];
+  const dbProblem = databaseUrlProblem(normaliseDatabaseUrl(s.SECBOT_DATABASE_URL ?? s.SECBOT_POSTGRES_DSN ?? DEFAULT_DATABASE_URL));
+  if (dbProblem) out.push(`${s.SECBOT_DATABASE_URL !== undefined ? 'SECBOT_DATABASE_URL' : 'SECBOT_POSTGRES_DSN'}: ${dbProblem}`);
+  if (s.SECBOT_INTAKE_BUFFER_BYTES < s.SECBOT_MAX_BODY_BYTES) {
+    out.push('SECBOT_INTAKE_BUFFER_BYTES: must be at least SECBOT_MAX_BODY_BYTES, or a body of the largest allowed size could never be accepted');
+  }
+  return out;
+}
 
 function envIssue(i: z.core.$ZodIssue): string {
   return `${String(i.path[0] ?? '?')}: ${i.message}`;
@@ -281,6 +317,19 @@ export function normaliseDatabaseUrl(url: string): string {
   const m = /^postgres(?:ql)?(?:\+[a-z0-9]+)?:\/\//i.exec(url);
   if (m) return 'postgres://' + url.slice(m[0].length);
   return url.replace(/^sqlite:(\/\/)?/i, '');
+}
+
+/**
+ * Why a (normalised) database URL cannot be used, never quoting it: a Postgres URL carries the password, and
+ * another scheme would be taken for a SQLite file path and printed as such.
+ */
+function databaseUrlProblem(url: string): string | null {
+  if (isPostgresUrl(url)) {
+    if (URL.canParse(url)) return null;
+    return 'is not a valid postgres:// URL (check the host and port, and percent-encode special characters of the password)';
+  }
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) return 'must be a postgres:// URL or a SQLite file path';
+  return null;
 }
 
 export function isPostgresUrl(url: string): boolean {

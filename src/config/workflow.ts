@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ConfigError } from '../core/errors.ts';
+import { configuredUrlProblem } from '../core/urls.ts';
 import type { EnvParam, PluginKind } from '../plugins/types.ts';
 import type { EnvMap } from './dotenv.ts';
 import { findOverlaps } from './overlap.ts';
@@ -206,6 +207,12 @@ function resolveEnv(
     const value = env[variable];
     if (value === undefined || value === '') {
       if (p.required) problems.push(`component "${component}": environment variable ${variable} (env.${p.key}, ${p.description}) is not set`);
+      continue;
+    }
+    const urlProblem = p.url ? configuredUrlProblem(value) : null;
+    if (urlProblem) {
+      // The value is not quoted: it may hold a password.
+      problems.push(`component "${component}": environment variable ${variable} (env.${p.key}, ${p.description}) ${urlProblem}`);
       continue;
     }
     values[p.key] = value;

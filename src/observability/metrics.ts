@@ -25,7 +25,10 @@ export function createMetrics(registry = new Registry()) {
       new Histogram('secbot_http_request_duration_seconds', 'HTTP request duration', ['app', 'route'], LATENCY_BUCKETS).ownedBy(BY_APP),
     ),
     webhookEvents: registry.register(
-      new Counter('secbot_webhook_events_total', 'Webhook deliveries by event and outcome (accepted, ignored, rejected, duplicate, unavailable)', ['event', 'outcome']).ownedBy(INTAKE),
+      new Counter('secbot_webhook_events_total', 'Webhook deliveries by event and outcome (accepted, ignored, rejected, duplicate, unavailable, overloaded)', ['event', 'outcome']).ownedBy(INTAKE),
+    ),
+    intakeBufferedBytes: registry.register(
+      new Gauge('secbot_intake_buffered_bytes', 'Webhook body bytes the intake holds now (at most SECBOT_INTAKE_BUFFER_BYTES)').ownedBy(INTAKE),
     ),
     queueTasks: registry.register(new Gauge('secbot_queue_tasks', 'Tasks in the queue by state and kind', ['state', 'kind']).ownedBy(WORKER)),
     taskDuration: registry.register(
@@ -38,5 +41,6 @@ export function createMetrics(registry = new Registry()) {
     verdictLatency: registry.register(
       new Histogram('secbot_check_verdict_latency_seconds', 'Time from webhook acceptance to the final verdict', ['verdict'], VERDICT_BUCKETS).ownedBy(WORKER),
     ),
+    pruned: registry.register(new Counter('secbot_pruned_total', 'Rows removed by retention (checks, deliveries, tombstones)', ['what']).ownedBy(WORKER)),
   };
 }

@@ -20,6 +20,8 @@ export interface EnvParam {
   required: boolean;
   /** Values of secret parameters are registered with the log redactor. */
   secret: boolean;
+  /** The value is a service URL: http(s), and refused at start if it carries credentials (user:password@). */
+  url?: boolean;
   description: string;
 }
 

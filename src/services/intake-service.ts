@@ -16,11 +16,15 @@ import type { AcceptResult, CheckStore } from '../db/checks.ts';
 import type { Logger } from '../log/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 
-export interface Delivery {
+/** What the headers of a delivery say: enough to authenticate it before its body is read. */
+export interface DeliveryHeaders {
   token: string | null;
   event: string | null;
   idempotencyKey: string | null;
   eventUuid: string | null;
+}
+
+export interface Delivery extends DeliveryHeaders {
   body: string;
   /** Who sent it (for the logs only). */
   client?: ClientInfo;
@@ -38,6 +42,8 @@ interface LogContext {
   instance?: GitlabInstance;
   context?: CheckContext;
 }
+
+export type Authentication = { kind: 'ok'; instance: GitlabInstance } | { kind: 'rejected'; answer: IntakeAnswer };
 
 export interface IntakeAnswer {
   status: number;
@@ -58,8 +64,23 @@ export class IntakeService {
   constructor(private readonly deps: IntakeDeps) {}
 
   async handle(d: Delivery): Promise<IntakeAnswer> {
+    const auth = this.authenticate(d);
+    return auth.kind === 'ok' ? this.handleAuthenticated(d, auth.instance) : auth.answer;
+  }
+
+  /** From the headers alone: the HTTP layer calls this before reading the body, so strangers cost no memory. */
+  authenticate(d: DeliveryHeaders): Authentication {
     const instance = findInstance(this.deps.settings.gitlab, d.token);
-    if (!instance) return this.answer(d, 'rejected', 403, { code: 'FORBIDDEN', message: 'X-Gitlab-Token header is invalid' }, {});
+    if (instance) return { kind: 'ok', instance };
+    return { kind: 'rejected', answer: this.answer(d, 'rejected', 403, { code: 'FORBIDDEN', message: 'X-Gitlab-Token header is invalid' }, {}) };
+  }
+
+  /** The intake holds as many body bytes as it may (SECBOT_INTAKE_BUFFER_BYTES): refuse now, GitLab may resend. */
+  overloaded(d: DeliveryHeaders, message: string): IntakeAnswer {
+    return this.answer(d, 'overloaded', 503, { code: 'OVERLOADED', message }, {});
+  }
+
+  async handleAuthenticated(d: Delivery, instance: GitlabInstance): Promise<IntakeAnswer> {
     let body: unknown;
     try {
       body = JSON.parse(d.body);
@@ -85,7 +106,10 @@ export class IntakeService {
     const at: LogContext = { instance, kind: c.eventType, context };
     const routed = route(this.deps.workflow.jobs, c.eventType, body);
     if (routed.kind === 'none') {
-      return this.answer(d, 'ignored', 200, { status: 'ignored', reason: `no job in config.yml matches this ${c.eventType} event`, security_check_id: checkId }, at);
+      const reason = `no job in config.yml matches ${c.eventType} events of ${context.projectPath}`;
+      // Best effort: the gate can then say why instead of waiting; losing this note loses no work.
+      await this.deps.checks.recordIgnored(checkId, reason).catch((err) => this.deps.logger.warn('could not record an ignored event', { check_id: checkId, ...checkLogFields(context), error: err }));
+      return this.answer(d, 'ignored', 200, { status: 'ignored', reason, security_check_id: checkId }, at);
     }
     const plan =
       routed.kind === 'one'
@@ -115,12 +139,13 @@ export class IntakeService {
     return this.answer(d, outcomeLabel(result), 200, responseOf(result, routed.kind === 'one' ? routed.job.name : null), at);
   }
 
-  private answer(d: Delivery, outcome: string, status: number, body: Record<string, unknown>, at: LogContext): IntakeAnswer {
+  private answer(d: DeliveryHeaders & { client?: ClientInfo }, outcome: string, status: number, body: Record<string, unknown>, at: LogContext): IntakeAnswer {
     const raw = at.kind ?? (d.event ? (eventKindOfHeader(d.event) ?? 'other') : 'none');
     // Label values come from the request: only known kinds become series, so a sender cannot grow /metrics forever.
     const event = METRIC_EVENT_KINDS.has(raw) ? raw : 'other';
     this.deps.metrics.webhookEvents.inc({ event, outcome });
-    const level = status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info';
+    // Overload is back-pressure, not a fault: warn (no error report per refused delivery).
+    const level = status >= 500 && outcome !== 'overloaded' ? 'error' : status >= 400 ? 'warn' : 'info';
     this.deps.logger[level](`webhook delivery ${outcome}`, {
       outcome,
       http_status: status,

@@ -13,6 +13,7 @@ import { FINAL_STATUSES, type GateVerdict } from '../core/gate.ts';
 import { errorMessage } from '../core/errors.ts';
 import type { CheckRow, CheckStore } from '../db/checks.ts';
 import type { LeakOutputRow } from '../db/history.ts';
+import type { RetentionStore } from '../db/retention.ts';
 import type { Logger } from '../log/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { Output } from '../plugins/types.ts';
@@ -21,6 +22,10 @@ import { loadVerdictInputs, verdictOf, type UnscannedPolicy, type VerdictStores 
 
 export interface StatusDeps extends VerdictStores {
   checks: CheckStore;
+  /** Tombstones of checks pruned by retention (absent: every unknown id is simply not started). */
+  retention?: RetentionStore;
+  /** The configured instance prefixes: an id with another prefix will never be checked by this SecBot. */
+  prefixes?: readonly string[];
   /** Output plugins by component name (only those that can refresh matter here). */
   outputs: ReadonlyMap<string, Output>;
   policy: UnscannedPolicy;
@@ -46,8 +51,9 @@ export class StatusService {
     const check = await this.deps.checks.get(checkId);
     if (!check) {
       this.deps.metrics.gateVerdicts.inc({ status: 'not_started' });
-      this.deps.logger.debug('gate answered', { check_id: checkId, status: 'not_started' });
-      return { status: 'not_started', security_check_id: checkId };
+      const why = await this.notStartedReason(checkId);
+      this.deps.logger.debug('gate answered', { check_id: checkId, status: 'not_started', ...why });
+      return { status: 'not_started', security_check_id: checkId, ...why };
     }
     let inputs = await loadVerdictInputs(this.deps, check);
     let verdict = verdictOf(check, inputs, this.deps.policy);
@@ -65,6 +71,26 @@ export class StatusService {
     this.deps.logger.debug('gate answered', { check_id: check.id, ...checkLogFields(check), status: verdict.status, reason: verdict.reason, stale: verdict.stale });
     const notifications = await this.deps.results.notifications({ checkId: check.id, generation: check.generation });
     return buildDetails(check, verdict, inputs, notifications);
+  }
+
+  /**
+   * Why there is no check, when SecBot knows: a prefix no instance has, an event no job matched, a check retention
+   * removed. Without a reason, the commit's event has simply not arrived (yet).
+   */
+  private async notStartedReason(checkId: string): Promise<{ reason?: string }> {
+    const prefix = checkId.slice(0, checkId.length - 65);
+    const known = this.deps.prefixes;
+    if (known && known.length > 0 && !known.includes(prefix)) {
+      return { reason: `prefix ${prefix} is not configured (GITLAB_CONFIGS prefixes: ${known.join(', ')}); fix SECBOT_PREFIX in the pipeline or add the instance` };
+    }
+    const ignored = await this.deps.checks.ignoredReason(checkId).catch(() => null);
+    if (ignored) return { reason: `${ignored}; this commit will not be checked unless config.yml changes and the event is sent again` };
+    const t = await this.deps.retention?.tombstone(checkId).catch(() => null);
+    if (!t) return {};
+    const when = t.finishedAt ? ` on ${new Date(t.finishedAt).toISOString().slice(0, 10)}` : '';
+    return {
+      reason: `this commit's check finished${when} with "${t.verdict ?? 'unknown'}" and was removed by retention (SECBOT_RETENTION_DAYS); push the commit again to check it`,
+    };
   }
 
   /** Output findings whose state is older than the TTL, of outputs that can refresh and are not in back-off. */

@@ -102,7 +102,7 @@ export class TaskRunner {
     const k = { checkId: task.checkId, generation: task.generation };
     await this.deps.checks.db.tx(async (tx) => {
       await this.deps.results.saveScan(k, scanName, report, tx);
-      await this.deps.history.recordScan(tx, k, project, scanName, report);
+      await this.deps.history.recordScan(tx, { ...k, createdAt: ctx.check.createdAt }, project, scanName, report);
       if (report.maskedContext) await this.deps.checks.maskContext(task.checkId, report.maskedContext, tx);
     });
     ctx.log.info('scan recorded', {

@@ -68,11 +68,9 @@ for (const kind of DB_KINDS) {
     let run = 0;
     beforeAll(async () => {
       w = await World.start({ db: kind, launch: 'none', env: { SECBOT_WORKER_CONCURRENCY: '3' } });
-      await w.startProcess(['intake']);
-      await w.startProcess(['results']);
-      await w.startProcess(['worker']);
-      await w.startProcess(['worker']);
-    });
+      await Promise.all([w.startProcess(['intake']), w.startProcess(['results'])]);
+      await Promise.all([w.startProcess(['worker']), w.startProcess(['worker'])]);
+    }, 120_000);
     afterAll(async () => w.stop());
 
     test(`no history and no order of events makes a leaking commit pass (seed ${SEED})`, async () => {

@@ -161,7 +161,8 @@ export const WEBHOOK_OPERATION: OperationDoc = {
   summary: 'Receive a GitLab webhook or system hook',
   description:
     'Push, tag push and merge request events (project hooks or a System Hook) become a check of one commit. The answer comes once the check and all its tasks are committed, before any scan runs. ' +
-    'Events SecBot does not handle are answered 200 `ignored`, so GitLab never disables the hook. Send the body as `application/json`, at most SECBOT_MAX_BODY_BYTES.',
+    'Events SecBot does not handle are answered 200 `ignored`, so GitLab never disables the hook. Send the body as `application/json`, at most SECBOT_MAX_BODY_BYTES. ' +
+    'A wrong token is refused from the headers, before the body is read.',
   tags: ['intake'],
   security: ['gitlabToken'],
   parameters: [
@@ -213,11 +214,15 @@ export const WEBHOOK_OPERATION: OperationDoc = {
       schema: webhookInvalidBody,
       example: { code: 'INVALID_PAYLOAD', field: 'checkout_sha', message: 'checkout_sha: must be a full lower-case hex commit SHA' },
     },
-    503: error(
-      'The database is unavailable; nothing was stored and GitLab shows the delivery as failed',
-      'UNAVAILABLE',
-      'the database is unavailable; nothing was stored. GitLab shows this delivery as failed: resend it once SecBot is healthy',
-    ),
+    503: {
+      description:
+        'Nothing was stored and GitLab shows the delivery as failed: `UNAVAILABLE` when the database is down, `OVERLOADED` (with `Retry-After`) when the bodies being handled already fill SECBOT_INTAKE_BUFFER_BYTES. Resend it.',
+      schema: errorBody,
+      example: errorExample(
+        'UNAVAILABLE',
+        'the database is unavailable; nothing was stored. GitLab shows this delivery as failed: resend it once SecBot is healthy',
+      ),
+    },
   },
 };
 

@@ -95,6 +95,17 @@ describe('precise messages', () => {
     expect(msg).toContain('component "defectdojo": environment variable DEFECTDOJO__TOKEN (env.secret_key');
   });
 
+  test.each([
+    ['credentials in the URL', 'https://secbot:dd-pa55word@dojo.example.com', 'must not carry credentials'],
+    ['a user (token) in the URL', 'https://dd-pa55word@dojo.example.com', 'must not carry credentials'],
+    ['not an http(s) URL', 'dojo.example.com/dd-pa55word', 'must be an http(s) URL'],
+  ])('a DefectDojo URL with %s is refused, naming the variable and not the value', (_label, url, problem) => {
+    const msg = workflowError(file(), { ...DEV_ENV, DEFECTDOJO__URL: url });
+    expect(msg).toContain(`component "defectdojo": environment variable DEFECTDOJO__URL (env.url`);
+    expect(msg).toContain(problem);
+    expect(msg).not.toContain('dd-pa55word');
+  });
+
   test('every problem is reported in one error', () => {
     const text = file(
       `${COMPONENTS}  trivy: {handler_name: trivy}\n`,

@@ -214,5 +214,6 @@ describe('docker-compose.v1.yml', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-  });
+    // Two runs of a Python program on a busy machine.
+  }, 30_000);
 });

@@ -25,7 +25,7 @@ import { type Json, refsAndDefs, resolve, undocumented, VALIDATOR_PYTHON, valida
 const db = { ping: async () => {} } as unknown as Db;
 const common = (docs = true) => ({ db, metrics: createMetrics(), logger: silentLogger, docs, title: 'SecBot test', description: 'test' });
 const apps = (docs = true) => ({
-  intake: intakeApp({ ...common(docs), name: 'intake', intake: {} as IntakeService, maxBodyBytes: 1024 }),
+  intake: intakeApp({ ...common(docs), name: 'intake', intake: {} as IntakeService, maxBodyBytes: 1024, bufferBytes: 4096 }),
   results: resultsApp({ ...common(docs), name: 'results', status: {} as StatusService, admin: { service: {} as AdminService, token: 'admin-token-0123456789' } }),
   'results without admin': resultsApp({ ...common(docs), name: 'results', status: {} as StatusService, admin: null }),
   worker: baseApp({ ...common(docs), name: 'worker' }),

@@ -6,7 +6,7 @@ import { describe, expect, test } from 'bun:test';
 import type { CheckRecord } from '../../../src/core/check.ts';
 import type { FindingSummary, Severity } from '../../../src/core/results.ts';
 import { classify } from '../../../src/core/webhook.ts';
-import { buildMessage, EMOJI, escapeText, link, type SlackMessage } from '../../../src/plugins/notifiers/slack/message.ts';
+import { buildMessage, EMOJI, escapeText, link, neutralise, type SlackMessage } from '../../../src/plugins/notifiers/slack/message.ts';
 import { body, type FixtureName } from '../support/gitlab-fixtures.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: payloads are free-form JSON
@@ -203,6 +203,57 @@ describe('escaping (Slack contract §2)', () => {
     expect(m.text).not.toContain('<!here>');
     expect(m.text).toContain('&lt;!here&gt;');
     expect(m.text).toContain('a&amp;b&gt;c');
+  });
+});
+
+describe('bidi overrides, newlines and control characters (issue 13, item 9)', () => {
+  const BIDI = ['\u202A', '\u202B', '\u202C', '\u202D', '\u202E', '\u2066', '\u2067', '\u2068', '\u2069', '\u200E', '\u200F', '\u061C'];
+  const BREAKS = ['\n', '\r', '\r\n', '\t', '\v', '\f', '\u0085', '\u2028', '\u2029'];
+  const CONTROLS = ['\u0000', '\u0007', '\u001b', '\u007f', '\u009b'];
+  /** Anything that may not reach Slack from repository text. */
+  const FORBIDDEN = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]/;
+
+  test.each(BIDI)('bidi control U+%s becomes a visible U+FFFD', (c) => {
+    expect(neutralise(`invoice${c}fdp.exe`)).toBe('invoice\uFFFDfdp.exe');
+  });
+
+  test.each(BREAKS)('a break %p becomes spaces, never a new line', (c) => {
+    expect(neutralise(`a${c}b`)).toBe(`a${' '.repeat(c.length)}b`);
+  });
+
+  test.each(CONTROLS)('control %p becomes U+FFFD', (c) => {
+    expect(neutralise(`a${c}b`)).toBe('a\uFFFDb');
+  });
+
+  test('ordinary text, RTL letters, emoji and ZWJ sequences are kept', () => {
+    for (const s of ['feature/🚀-launch', 'fix/שלום-مرحبا', '👨‍👩‍👧 family', 'Zoë ✓']) expect(neutralise(s)).toBe(s);
+  });
+
+  test('file names in finding titles and a branch name cannot reorder or break the message', () => {
+    const check = checkFrom('project_hook.push.json', 'Push Hook', (b) => {
+      b.ref = 'refs/heads/fix/\u202Eabc\u202C-\u2066x\u2069';
+    });
+    const titles = [
+      'Generic API Key in invoice\u202Egpj.exe',
+      'AWS Key in a\nSecBot: all clear\r\n:white_check_mark: nothing found',
+      'Key in \u2067evil\u2069.txt\u001b[31m',
+    ];
+    const findings = titles.map((title) => finding({ title, url: 'https://dojo.example/f\n\u202Ex' }));
+    const m = buildMessage(check, [{ scanName: 'gitleaks', findings }], 10)!;
+    // SecBot's own layout joins lines with \n; within each line nothing forbidden remains.
+    for (const text of [...sectionTexts(m), m.text]) for (const line of text.split('\n')) expect(line).not.toMatch(FORBIDDEN);
+    expect(sectionTexts(m)[0]!.split('\n')).toHaveLength(2);
+    // One line per finding: the newline in a title did not start a line of its own.
+    expect(findingLines(m)).toHaveLength(3);
+    expect(findingLines(m)).toContain(':large_orange_circle: <https://dojo.example/f%0A%E2%80%AEx|Generic API Key in invoice\uFFFDgpj.exe>');
+    expect(findingLines(m)).toContain(':large_orange_circle: <https://dojo.example/f%0A%E2%80%AEx|AWS Key in a SecBot: all clear  :white_check_mark: nothing found>');
+    expect(sectionTexts(m)[0]).toContain('· fix/\uFFFDabc\uFFFD-\uFFFDx\uFFFD ·');
+    expect(m.text).toContain('fix/\uFFFDabc\uFFFD-\uFFFDx\uFFFD');
+  });
+
+  test('a finding without a link is neutralised too', () => {
+    const m = buildMessage(PUSH, [{ scanName: 'gitleaks', findings: [finding({ title: 'x\u202Ey\nz', url: null })] }], 10)!;
+    expect(findingLines(m)).toEqual([':large_orange_circle: x\uFFFDy z']);
   });
 });
 

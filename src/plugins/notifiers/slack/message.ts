@@ -2,7 +2,8 @@
  * The Slack message for one check and one output (pure): a header line naming the project (linked), the branch or
  * MR and the short commit; per scan "*gitleaks* found *N* new findings"; then up to `render_limit` findings in all,
  * most severe first, as `<emoji> <url|title>`; then how many were left out. Text from repositories (titles, branch
- * names, paths) is escaped so it cannot form links or mentions, and the blocks stay inside Block Kit's limits.
+ * names, paths) is escaped so it cannot form links or mentions, and neutralised so it cannot reorder or break the
+ * text around it (bidi overrides, newlines, control characters); the blocks stay inside Block Kit's limits.
  */
 import { describeRef, type CheckRecord } from '../../../core/check.ts';
 import { severityRank, type FindingSummary, type Severity } from '../../../core/results.ts';
@@ -28,17 +29,34 @@ export interface SlackMessage {
   blocks: Record<string, unknown>[];
 }
 
-/** Escapes Slack's control characters (`&` first) in user-controlled text. */
+/** Line and paragraph breaks: in a label or a line they would start a line the sender wrote. */
+const BREAKS = /[\t\n\v\f\r\u0085\u2028\u2029]/g;
+/**
+ * Bidi embeddings, overrides, isolates and marks (U+202A–U+202E, U+2066–U+2069, U+200E/F, U+061C): they reorder
+ * what follows, so `invoice\u202Efdp.exe` reads as "invoiceexe.pdf". Other C0/C1 controls and DEL have no business
+ * in a message either.
+ */
+const INVISIBLE = /[\u0000-\u001F\u007F-\u009F\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/g;
+
+/** Breaks become spaces; bidi controls and other control characters become a visible U+FFFD. */
+export function neutralise(s: string): string {
+  return s.replace(BREAKS, ' ').replace(INVISIBLE, '\uFFFD');
+}
+
+/** Neutralises (above) and escapes Slack's control characters (`&` first) in user-controlled text. */
 export function escapeText(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  return neutralise(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
 function linkLabel(s: string): string {
   return escapeText(s.replace(/\|/g, '¦'));
 }
 
+const URL_UNSAFE = new RegExp(`${BREAKS.source}|${INVISIBLE.source}`, 'g');
+
 function linkUrl(u: string): string {
-  return u.replace(/\|/g, '%7C').replace(/</g, '%3C').replace(/>/g, '%3E').replace(/ /g, '%20');
+  const encoded = u.replace(URL_UNSAFE, (c) => encodeURIComponent(c));
+  return encoded.replace(/\|/g, '%7C').replace(/</g, '%3C').replace(/>/g, '%3E').replace(/ /g, '%20');
 }
 
 export function link(url: string | null, label: string): string {
