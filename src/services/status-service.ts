@@ -8,6 +8,7 @@
  * again before the TTL has passed once more. Erring this way is safe: triage only ever lifts a verdict, and a
  * reopened finding turns it back at the next refresh.
  */
+import { checkLogFields } from '../core/check.ts';
 import { FINAL_STATUSES, type GateVerdict } from '../core/gate.ts';
 import { errorMessage } from '../core/errors.ts';
 import type { CheckRow, CheckStore } from '../db/checks.ts';
@@ -50,7 +51,9 @@ export class StatusService {
     const check = await this.deps.checks.get(checkId);
     if (!check) {
       this.deps.metrics.gateVerdicts.inc({ status: 'not_started' });
-      return { status: 'not_started', security_check_id: checkId, ...(await this.notStartedReason(checkId)) };
+      const why = await this.notStartedReason(checkId);
+      this.deps.logger.debug('gate answered', { check_id: checkId, status: 'not_started', ...why });
+      return { status: 'not_started', security_check_id: checkId, ...why };
     }
     let inputs = await loadVerdictInputs(this.deps, check);
     let verdict = verdictOf(check, inputs, this.deps.policy);
@@ -65,6 +68,7 @@ export class StatusService {
     }
     await this.remember(check, verdict);
     this.deps.metrics.gateVerdicts.inc({ status: verdict.status });
+    this.deps.logger.debug('gate answered', { check_id: check.id, ...checkLogFields(check), status: verdict.status, reason: verdict.reason, stale: verdict.stale });
     const notifications = await this.deps.results.notifications({ checkId: check.id, generation: check.generation });
     return buildDetails(check, verdict, inputs, notifications);
   }
@@ -122,7 +126,7 @@ export class StatusService {
   }
 
   private async refreshAll(check: CheckRow, rows: readonly LeakOutputRow[]): Promise<void> {
-    const log = this.deps.logger.child({ check_id: check.id });
+    const log = this.deps.logger.child({ check_id: check.id, ...checkLogFields(check) });
     const byOutput = new Map<string, string[]>();
     for (const r of rows) byOutput.set(r.output, [...(byOutput.get(r.output) ?? []), r.externalId]);
     await Promise.all(
@@ -130,6 +134,7 @@ export class StatusService {
         const plugin = this.deps.outputs.get(output)!;
         const externalIds = [...new Set(ids)];
         try {
+          log.debug('refreshing triage from the output', { output, external_ids: externalIds.length });
           const signal = AbortSignal.timeout(this.deps.refreshTimeoutMs);
           const open = await plugin.refresh!({ externalIds, signal, log });
           await this.deps.history.updateStates(output, externalIds.map((id) => ({ externalId: id, open: open.get(id) ?? true })));
@@ -148,7 +153,7 @@ export class StatusService {
     try {
       await this.deps.checks.setVerdict(check.id, check.generation, v.status, FINAL_STATUSES.has(v.status));
     } catch (err) {
-      this.deps.logger.warn('could not record the verdict', { check_id: check.id, error: err });
+      this.deps.logger.warn('could not record the verdict', { check_id: check.id, ...checkLogFields(check), error: err });
     }
   }
 }

@@ -107,7 +107,9 @@ async function runScenario(w: World, path: string, sc: Scenario) {
     events.push({ header: HEADERS.push, payload: pushPayload({ gitlabUrl: url, path, before, after, branch }), head: after });
   tips.set('main', commitOn('main', false));
   pushed('main', ZERO, tips.get('main')!);
-  sc.ops.forEach((o, i) => applyOp(o, i));
+  sc.ops.forEach((o, i) => {
+    applyOp(o, i);
+  });
   const rnd = prng(sc.shuffle);
   const deliveries = events
     .filter(() => rnd() * 100 >= sc.dropPercent)

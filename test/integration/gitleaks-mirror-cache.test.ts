@@ -73,7 +73,9 @@ describe('repair', () => {
   const damage: [string, number, (mirror: string) => void][] = [
     ['loose objects overwritten with junk', 0, corruptObjects],
     ['pack and index overwritten with junk', 300, corruptObjects],
-    ['pack files deleted', 300, (m) => filesUnder(join(m, 'objects', 'pack')).forEach((f) => rmSync(f))],
+    ['pack files deleted', 300, (m) => {
+      for (const f of filesUnder(join(m, 'objects', 'pack'))) rmSync(f);
+    }],
   ];
   test.each(damage)('a mirror with %s is deleted and fetched again', async (label, history, harm) => {
     const key = fakeAwsKey();

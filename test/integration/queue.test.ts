@@ -71,7 +71,9 @@ for (const kind of DB_KINDS) {
       const [task] = (await claimAll()).filter((x) => x.checkId === 'c-max');
       await settle(t.db, [{ task: task!, outcome: { type: 'retry', error: 'flaky', delayMs: 0 } }]);
       const [row] = await q.tasksOf('c-max', 1);
-      expect(row).toMatchObject({ state: 'failed', lastError: 'flaky' });
+      // It says it gave up, not that it will retry.
+      expect(row).toMatchObject({ state: 'failed', lastError: 'failed after 1 attempt: flaky' });
+      expect(await q.eventsOf([row!.id])).toMatchObject([{ event: 'failed', message: 'failed after 1 attempt: flaky' }]);
     });
 
     test('an expired lease is re-queued and the late owner cannot settle it', async () => {

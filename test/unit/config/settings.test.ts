@@ -187,6 +187,38 @@ describe('environment variables', () => {
   });
 });
 
+describe('logs, docs and error reports', () => {
+  test('defaults: log format decided by the terminal, docs on, no Sentry', () => {
+    expect(loadSettings(BASE)).toMatchObject({ logFormat: undefined, docsEnabled: true, sentryDsn: undefined });
+  });
+
+  test('SECBOT_LOG_FORMAT, SECBOT_DOCS_ENABLE=false and a SENTRY_DSN', () => {
+    const dsn = 'https://0123456789abcdef@sentry.example.com/42';
+    expect(loadSettings({ ...BASE, SECBOT_LOG_FORMAT: 'pretty', SECBOT_DOCS_ENABLE: 'false', SENTRY_DSN: dsn })).toMatchObject({
+      logFormat: 'pretty',
+      docsEnabled: false,
+      sentryDsn: dsn,
+    });
+    expect(loadSettings({ ...BASE, SECBOT_LOG_FORMAT: 'json' }).logFormat).toBe('json');
+  });
+
+  test.each([
+    ['SECBOT_LOG_FORMAT', 'colourful', 'must be pretty or json'],
+    ['SECBOT_DOCS_ENABLE', 'maybe', 'SECBOT_DOCS_ENABLE'],
+    ['SENTRY_DSN', 'https://sentry.example.com/42', 'must be a Sentry DSN'],
+    ['SENTRY_DSN', 'not a url', 'must be a Sentry DSN'],
+  ])('%s=%s is refused, naming the variable', (name, value, message) => {
+    const err = errorOf(() => loadSettings({ ...BASE, [name]: value }));
+    expect(err.message).toContain(name);
+    expect(err.message).toContain(message);
+  });
+
+  test('a SENTRY_DSN error does not print the DSN (its key)', () => {
+    const err = errorOf(() => loadSettings({ ...BASE, SENTRY_DSN: 'ftp://secretkey123@sentry.example.com/x' }));
+    expect(err.message).not.toContain('secretkey123');
+  });
+});
+
 describe('credentials in configured URLs are refused, never quoted', () => {
   const PASSWORD = 'url-pa55word-4e2f';
   test('GITLAB_CONFIGS[].host', () => {

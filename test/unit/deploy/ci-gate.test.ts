@@ -236,6 +236,7 @@ describe('secbot-gate.sh options and safety', () => {
 
 describe('ci/secbot-gate.gitlab-ci.yml', () => {
   const text = read('ci/secbot-gate.gitlab-ci.yml');
+  // biome-ignore lint/suspicious/noExplicitAny: a GitLab CI file is free-form YAML
   const doc = parse(text) as Record<string, Record<string, any>>;
   const tpl = doc['.secbot-gate']!;
   const block = tpl.script[0] as string;

@@ -9,6 +9,7 @@ import { classify } from '../../../src/core/webhook.ts';
 import { buildMessage, EMOJI, escapeText, link, neutralise, type SlackMessage } from '../../../src/plugins/notifiers/slack/message.ts';
 import { body, type FixtureName } from '../support/gitlab-fixtures.ts';
 
+// biome-ignore lint/suspicious/noExplicitAny: payloads are free-form JSON
 function checkFrom(name: FixtureName, header: string, edit: (b: Record<string, any>) => void = () => {}): CheckRecord {
   const b = body(name);
   edit(b);

@@ -61,6 +61,7 @@ class SlackNotifier implements Notifier {
 
   private async post(req: NotifyRequest, channel: string, message: { text: string; blocks: unknown[] }, result: NotifyResult) {
     await req.ledger.begin(channel);
+    req.log.debug('Slack: chat.postMessage', { channel, api: this.ctx.settings.slackApiUrl });
     try {
       const res = await this.client.chat.postMessage({
         channel,

@@ -57,6 +57,7 @@ async function scanCheck(ctx: PluginContext<GitleaksConfig>, cache: MirrorCache,
   return cache.withMirror(request, async (mirror) => {
     const firstSight = run.history.coveredCommits.length === 0;
     const range = await resolveRange(mirror, planRange(check.commitSha, ctx.config.mode, run.scanName, firstSight));
+    run.log.debug('gitleaks range resolved', { mode: ctx.config.mode, rule: range.rule, range: range.description, commits: range.commits, git_log_revs: range.revs.join(' ') });
     if (firstSight && ctx.config.mode === 'diff') {
       run.log.info('first scan of this project by this component: scanning its whole history', { commits: range.commits });
     }
