@@ -39,18 +39,19 @@ const findingLines = (m: SlackMessage) =>
 const strippedLine = (k: number) => `:no_bell: *${k}* were *stripped* from notification :no_bell:`;
 
 describe('buildMessage: content', () => {
-  test('one finding', () => {
-    const f = finding({ title: 'AWS Access Key', severity: 'Critical', url: 'https://dojo.example/finding/7' });
+  test('one finding: the pusher, the commit linked, and the finding with file:line and its commit', () => {
+    const f = finding({ title: 'AWS Access Key', severity: 'Critical', url: 'https://dojo.example/finding/7', file: 'deploy/prod.env', line: 2, commit: 'c'.repeat(40) });
     const m = buildMessage(PUSH, [{ scanName: 'gitleaks', findings: [f] }], 10)!;
+    const commit = 'http://example.com/mike/diaspora/-/commit';
     expect(m.blocks).toEqual([
       {
         type: 'section',
         text: {
           type: 'mrkdwn',
-          text: ':rotating_light: <http://example.com/mike/diaspora|mike/diaspora> · master · `da156088`\n*gitleaks* found *1* new finding',
+          text: `:rotating_light: <http://example.com/mike/diaspora|mike/diaspora> · master · <${commit}/da1560886d4f094c3e6c9ef40349f7d38b5d27d7|da156088> · pushed by jsmith\n*gitleaks* found *1* new finding`,
         },
       },
-      { type: 'section', text: { type: 'mrkdwn', text: ':red_circle: <https://dojo.example/finding/7|AWS Access Key>' } },
+      { type: 'section', text: { type: 'mrkdwn', text: `:red_circle: <https://dojo.example/finding/7|AWS Access Key> · \`deploy/prod.env:2\` · <${commit}/${'c'.repeat(40)}|cccccccc>` } },
     ]);
     expect(m.text).toContain('gitleaks found 1 new');
     expect(m.text).toContain('mike/diaspora (master)');
@@ -58,7 +59,7 @@ describe('buildMessage: content', () => {
 
   test('a merge request names the MR and both branches', () => {
     const m = buildMessage(MR, [{ scanName: 'gitleaks', findings: [finding()] }], 10)!;
-    expect(sectionTexts(m)[0]).toStartWith(':rotating_light: <http://example.com/gitlabhq/gitlab-test|gitlabhq/gitlab-test> · !1 (ms-viewport → master) · `da156088`');
+    expect(sectionTexts(m)[0]).toStartWith(':rotating_light: <http://example.com/gitlabhq/gitlab-test|gitlabhq/gitlab-test> · !1 (ms-viewport → master) · <http://example.com/gitlabhq/gitlab-test/-/commit/da1560886d4f094c3e6c9ef40349f7d38b5d27d7|da156088> · pushed by root');
   });
 
   test('a finding without a URL is plain (escaped) text', () => {
@@ -300,5 +301,29 @@ describe('Block Kit limits (≤ 50 blocks, section text 1..3000)', () => {
     const m = buildMessage(PUSH, scans, 1000)!;
     expectWithinLimits(m, 80);
     expect(m.text.length).toBeLessThanOrEqual(40_000);
+  });
+});
+
+describe('buildMessage: what was not scanned', () => {
+  test('unscanned files are listed after the findings, escaped; with no new finding they are still announced', () => {
+    const files = [
+      { file: 'dump/big.sql', commit: 'a'.repeat(40), description: 'not scanned: too large' },
+      { file: 'a<b>&\u202Ec.bin', commit: 'b'.repeat(40), description: 'not scanned: binary' },
+    ];
+    const withFinding = buildMessage(PUSH, [{ scanName: 'gitleaks', findings: [finding()], unscanned: files }], 10)!;
+    const last = sectionTexts(withFinding).at(-1)!;
+    expect(last).toStartWith(':warning: *2* files were *not scanned*');
+    expect(last).toContain('`dump/big.sql`');
+    expect(last).toContain('`a&lt;b&gt;&amp;\uFFFDc.bin`');
+    const only = buildMessage(PUSH, [{ scanName: 'gitleaks', findings: [finding({ isNew: false })], unscanned: files.slice(0, 1) }], 10)!;
+    expect(only.text).toContain('1 file(s) not scanned in mike/diaspora');
+    expect(sectionTexts(only)).toHaveLength(2);
+    expect(buildMessage(PUSH, [{ scanName: 'gitleaks', findings: [finding({ isNew: false })], unscanned: [] }], 10)).toBeNull();
+  });
+
+  test('more than ten unscanned files: ten listed, the rest counted', () => {
+    const files = Array.from({ length: 13 }, (_, i) => ({ file: `f${i}.bin`, commit: 'a'.repeat(40), description: 'binary' }));
+    const m = buildMessage(PUSH, [{ scanName: 'gitleaks', findings: [], unscanned: files }], 10)!;
+    expect(sectionTexts(m).at(-1)).toEndWith(' and 3 more');
   });
 });
