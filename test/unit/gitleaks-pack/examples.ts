@@ -419,9 +419,9 @@ export function ruleExamples(): RuleExamples[] {
       fp: [ex('sites.csv', `url,user,comment\nhttps://corp.io,ana,${pw()}`)],
     },
     {
-      rule: 'secbot-credential-store-file',
-      tp: [ex('backup/passwords.kdbx', 'binary'), ex('profile/key4.db', 'binary'), ex('ansible/.vault_pass', 'x')],
-      fp: [ex('docs/keepass.md', 'Keep the .kdbx file out of the repository.')],
+      rule: 'secbot-vault-password-file',
+      tp: [ex('ansible/.vault_pass', 'x'), ex('.vault-password.txt', 'x')],
+      fp: [ex('docs/vault.md', 'Keep the .vault_pass file out of the repository.'), ex('ansible/vault.yml', 'x: 1')],
     },
     {
       rule: 'secbot-terraform-state-file',
