@@ -43,6 +43,7 @@ export function ruleExamples(): RuleExamples[] {
         ex('gradle.properties', `systemProp.http.proxyPassword=${pw()}`),
         ex('k8s/kubeconfig', `users:\n- name: basic\n  user:\n    password: ${pw()}`),
         ex('config.toml', `db_pass = "${pw()}"`),
+        ex('etc/sssd/sssd.conf', `[domain/corp]\nldap_default_authtok = ${pw()}`),
       ],
       fp: [
         ex('config/app.ini', 'password = ${DB_PASSWORD}\npassword = changeme\npassword =\npassword = <password>'),
@@ -167,6 +168,23 @@ export function ruleExamples(): RuleExamples[] {
       ],
     },
     {
+      rule: 'secbot-cli-password-flag',
+      tp: [
+        ex('.github/workflows/deploy.yml', `      - run: docker login -u ci -p ${pw()} registry.corp.io`),
+        ex('deploy.sh', `sshpass -p '${pw()}' ssh deploy@web01 uptime\nhelm registry login r.corp.io --username ci --password ${pw()}`),
+        ex('backup.sh', `mysqldump -u backup -p${alnum(16)} shop > shop.sql`),
+      ],
+      fp: [
+        ex('deploy.sh', 'docker login -u ci -p "$CI_REGISTRY_PASSWORD" $CI_REGISTRY\necho "$PW" | docker login --password-stdin -u ci r.io\nsshpass -p "$SSH_PASSWORD" ssh h'),
+        ex('README.md', 'docker run --name mysql -p 3306:3306 mysql:8\nmysql -u root -p shop\ndocker login -u user -p <password> registry.example.com'),
+      ],
+    },
+    {
+      rule: 'secbot-redis-password',
+      tp: [ex('redis.conf', `bind 0.0.0.0\nrequirepass ${pw(20)}`), ex('sentinel.conf', `sentinel monitor m 10.0.0.1 6379 2\nmasterauth "${pw(20)}"`)],
+      fp: [ex('redis.conf', '# requirepass foobared\nrequirepass foobared\nrequirepass ${REDIS_PASSWORD}')],
+    },
+    {
       rule: 'secbot-jdbc-password',
       tp: [
         ex('application.yml', `url: jdbc:mysql://db.corp.io:3306/shop?user=shop&password=${pw()}&useSSL=true`),
@@ -198,7 +216,11 @@ export function ruleExamples(): RuleExamples[] {
     },
     {
       rule: 'secbot-netrc-file-password',
-      tp: [ex('home/.netrc', `machine gitlab.corp.io\n  login ci-bot\n  password ${pw()}`), ex('_netrc', `machine h\nlogin u\npassword ${pw()}`)],
+      tp: [
+        ex('home/.netrc', `machine gitlab.corp.io\n  login ci-bot\n  password ${pw()}`),
+        ex('_netrc', `machine h\nlogin u\npassword ${pw()}`),
+        ex('home/.msmtprc', `account default\nhost smtp.corp.io\npassword ${pw()}`),
+      ],
       fp: [ex('home/.netrc', 'machine gitlab.corp.io\n  login ci-bot\n  password ${GITLAB_TOKEN}\n  password <token>')],
     },
     {
