@@ -2,7 +2,7 @@
 // false examples by no rule, placeholders are dropped, every rule carries a severity, and gitleaks' own rules all get
 // one. One gitleaks run covers all examples.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { GITLEAKS_DEFAULT_TOML, SECBOT_PACK_TOML } from '../../../src/plugins/scanners/gitleaks/rules.ts';
@@ -44,7 +44,7 @@ function scanExamples(root: string, groups: Map<string, Example>): Map<string, F
   const res = gitleaks(['dir', '--no-banner', '--log-level', 'error', '--exit-code', '0', '--redact', '--config', join(root, 'pack.toml'),
     '--gitleaks-ignore-path', root, '--report-format', 'json', '--report-path', join(root, 'report.json'), '.'], join(root, 'scan'));
   if (res.code !== 0) throw new Error(`gitleaks failed: ${res.stderr}`);
-  const findings = JSON.parse(require('node:fs').readFileSync(join(root, 'report.json'), 'utf8')) as Finding[];
+  const findings = JSON.parse(readFileSync(join(root, 'report.json'), 'utf8')) as Finding[];
   const byFolder = new Map<string, Finding[]>([...groups.keys()].map((k) => [k, []]));
   for (const f of findings) {
     const folder = f.File.split('/').slice(0, 2).join('/');
@@ -121,7 +121,7 @@ describe('SecBot pack: severities', () => {
       const res = gitleaks(['dir', '--no-banner', '--log-level', 'error', '--exit-code', '0', '--config', join(dir, 'defaults.toml'),
         '--report-format', 'sarif', '--report-path', join(dir, 'r.sarif'), join(dir, 'empty')], dir);
       expect(res.code).toBe(0);
-      const sarif = JSON.parse(require('node:fs').readFileSync(join(dir, 'r.sarif'), 'utf8')) as { runs: { tool: { driver: { rules: { id: string }[] } } }[] };
+      const sarif = JSON.parse(readFileSync(join(dir, 'r.sarif'), 'utf8')) as { runs: { tool: { driver: { rules: { id: string }[] } } }[] };
       const defaults = sarif.runs[0]!.tool.driver.rules.map((r) => r.id);
       expect(defaults.length).toBeGreaterThan(200);
       const tagged = new Set(pack.rules.map((r) => r.id));
