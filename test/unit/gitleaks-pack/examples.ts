@@ -4,6 +4,7 @@
  * time (test/helpers/fake-values.ts).
  */
 import { configFileExamples, connectionExamples, sourceConfigExamples } from './examples-config.ts';
+import { base32 } from '../../helpers/fake-values.ts';
 import { ex, type Example, type RuleExamples } from './examples-kit.ts';
 import { cloudExamples, hashAndExportExamples, keyAndFrameworkExamples, toolFileExamples } from './examples-files.ts';
 
@@ -25,4 +26,14 @@ export function placeholderExamples(): Example[] {
     'env("DB_PASSWORD")', 'getpass.getpass()', '/run/secrets/db_password', 'tiger', 'postgres', 'hunter2', 'password123', 'key_1234',
   ];
   return values.map((v, i) => ex(`placeholders/${i}/app.ini`, `[db]\npassword = ${v}\napi_token = ${v}\n`));
+}
+
+/** Provider tokens whose random part happens to look like a placeholder shape; gitleaks' rule must still report them. */
+export function providerTokenExamples(): { rule: string; example: Example }[] {
+  const random = (n: number) => base32(n).toUpperCase();
+  return [
+    { rule: 'aws-access-token', example: ex('a/k.cfg', `aws_access_key_id = "AKIA${random(13)}KEY"`) },
+    { rule: 'aws-access-token', example: ex('b/k.cfg', `aws_access_key_id = "AKIAXXXX${random(12)}"`) },
+    { rule: 'aws-access-token', example: ex('c/k.cfg', `aws_access_key_id = "AKIATEST${random(12)}"`) },
+  ];
 }

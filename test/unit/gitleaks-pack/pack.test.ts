@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { GITLEAKS_DEFAULT_TOML, SECBOT_PACK_TOML } from '../../../src/plugins/scanners/gitleaks/rules.ts';
 import { severityOfTags } from '../../../src/plugins/scanners/gitleaks/severity.ts';
-import { placeholderExamples, ruleExamples, type Example } from './examples.ts';
+import { placeholderExamples, providerTokenExamples, ruleExamples, type Example } from './examples.ts';
 
 const GITLEAKS = join(import.meta.dir, '..', '..', '..', '.tools', 'bin', 'gitleaks');
 
@@ -61,6 +61,8 @@ examples.forEach((r, i) => {
   r.fp.forEach((e, j) => groups.set(`r${i}/fp${j}`, e));
 });
 placeholderExamples().forEach((e, j) => groups.set(`ph/${j}`, e));
+const providerTokens = providerTokenExamples();
+providerTokens.forEach((p, j) => groups.set(`pt/${j}`, p.example));
 
 beforeAll(() => {
   root = mkdtempSync(join(tmpdir(), 'secbot-pack-test-'));
@@ -96,6 +98,12 @@ describe('SecBot pack: true and false examples of every rule (real gitleaks)', (
   test('placeholders, references and sample values are dropped by every rule', () => {
     const reported = [...results].filter(([k, fs]) => k.startsWith('ph/') && fs.length > 0);
     expect(reported.map(([k, fs]) => `${groups.get(k)!.text.split('\n')[1]} → ${describeFindings(fs).join(', ')}`)).toEqual([]);
+  });
+
+  test("placeholder shapes (…KEY, XXXX, TEST…) do not drop gitleaks' provider token rules", () => {
+    providerTokens.forEach((p, j) => {
+      expect({ example: p.example.text, rules: results.get(`pt/${j}`)!.map((f) => f.RuleID) }).toMatchObject({ rules: [p.rule] });
+    });
   });
 
   test('findings carry the severity tag of their rule', () => {
