@@ -4,7 +4,7 @@
  * and no token or planted secret may appear anywhere.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HEADERS, pushPayload } from '../helpers/payloads.ts';
 import { fakeAwsKey } from '../helpers/secrets.ts';
@@ -20,6 +20,14 @@ function run(args: string[], env: Record<string, string> = {}) {
 describe('the secbot binary', () => {
   test('is built', () => {
     expect(existsSync(BINARY)).toBe(true);
+  });
+
+  test("embeds SecBot's gitleaks pack (a text import, so the binary needs no rules file beside it)", () => {
+    // The pack has non-ASCII characters, so the bundle stores it as UTF-16.
+    const bytes = readFileSync(BINARY);
+    const has = (text: string) => bytes.includes(Buffer.from(text, 'utf16le')) || bytes.includes(Buffer.from(text, 'utf8'));
+    expect(has('id = "secbot-password-in-config"')).toBe(true);
+    expect(has('[extend]\nuseDefault = true\n# secbot-kubernetes-secret-value')).toBe(true);
   });
 
   test('--version, --help and an unknown command', () => {
