@@ -14,18 +14,21 @@ import type { Db } from './db/database.ts';
 import { migrate } from './db/migrate.ts';
 import { describeDatabaseUrl, openDatabase } from './db/open.ts';
 import { HistoryStore } from './db/history.ts';
+import { PublicationStore } from './db/publications.ts';
 import { ResultStore } from './db/results.ts';
 import { baseApp } from './http/common.ts';
 import { intakeApp } from './http/intake-app.ts';
 import { resultsApp } from './http/results-app.ts';
 import { createLogger, Redactor, type Logger } from './log/logger.ts';
 import { createMetrics, type Metrics } from './observability/metrics.ts';
-import { instantiate } from './plugins/registry.ts';
+import { instantiate, publishersOf } from './plugins/registry.ts';
 import { TaskQueue } from './queue/task-queue.ts';
 import { Worker } from './queue/worker.ts';
 import { AdminService } from './services/admin-service.ts';
 import { IntakeService } from './services/intake-service.ts';
 import { StatusService } from './services/status-service.ts';
+import { PublicationSync } from './services/publication-sync.ts';
+import { Reevaluation } from './services/reevaluation.ts';
 import { TaskRunner } from './services/task-runner.ts';
 import { refreshVerdicts, unscannedPolicyOf, type UnscannedPolicy } from './services/verdict.ts';
 import { parseArgs, USAGE, UsageError } from './cli/args.ts';
@@ -121,6 +124,7 @@ export async function startSecbot(opts: {
   const checks = new CheckStore(db, queue);
   const results = new ResultStore(db);
   const history = new HistoryStore(db);
+  const publications = new PublicationStore(db);
   const policy = unscannedPolicyOf(workflow);
   if (settings.fingerprintKeyDerived) {
     logger.warn('SECBOT_FINGERPRINT_KEY is not set: secret fingerprints use a key derived from the webhook tokens; set it (the same on every process) so rotating a token does not make every secret look new');
@@ -130,11 +134,13 @@ export async function startSecbot(opts: {
     const depth = await queue.depth();
     metrics.queueTasks.reset();
     for (const d of depth) metrics.queueTasks.set({ state: d.state, kind: d.kind }, d.count);
+    metrics.publicationsDue.set({}, await publications.dueCount());
   });
-  const services: Services = { settings, workflow, logger, metrics, db, queue, checks, results, history, policy, components };
-  const worker = modes.includes('worker') ? startWorker(services) : null;
+  const services: Services = { settings, workflow, logger, metrics, db, queue, checks, results, history, publications, policy, components };
+  const roles = modes.includes('worker') ? startWorker(services) : null;
+  const worker = roles?.worker ?? null;
   const stopListening = worker ? await queue.onNewWork(() => worker.poke()) : async () => {};
-  const { servers, ports } = startHttpRoles(modes, services, worker);
+  const { servers, ports } = startHttpRoles(modes, services, roles);
   logger.info('secbot started', { version: VERSION, modes, database: describeDatabaseUrl(settings.databaseUrl), jobs: workflow.jobs.map((j) => j.name) });
   return {
     ports,
@@ -145,7 +151,9 @@ export async function startSecbot(opts: {
       logger.info('shutting down: draining HTTP, letting running tasks finish', { grace_ms: settings.shutdownGraceMs });
       await Promise.all(servers.map((s) => s.stop()));
       await stopListening();
+      await roles?.reevaluation.stop();
       await worker?.stop(settings.shutdownGraceMs);
+      await roles?.sync.stop();
       await db.close();
       logger.info('stopped');
     },
@@ -162,12 +170,19 @@ interface Services {
   checks: CheckStore;
   results: ResultStore;
   history: HistoryStore;
+  publications: PublicationStore;
   policy: UnscannedPolicy;
   components: ReturnType<typeof instantiate>;
 }
 
+interface WorkerRoles {
+  worker: Worker;
+  sync: PublicationSync;
+  reevaluation: Reevaluation;
+}
+
 /** The HTTP side of each role: intake, results (+ admin), and a health/metrics app for a worker-only process. */
-function startHttpRoles(modes: Mode[], d: Services, worker: Worker | null) {
+function startHttpRoles(modes: Mode[], d: Services, roles: WorkerRoles | null) {
   const { settings, workflow, logger, metrics, checks, results, history, policy, queue, components } = d;
   const servers: { port: number; stop: () => Promise<void> }[] = [];
   const ports: Runtime['ports'] = {};
@@ -178,7 +193,14 @@ function startHttpRoles(modes: Mode[], d: Services, worker: Worker | null) {
     ports[role] = s.port;
   };
   if (modes.includes('intake')) {
-    const intake = new IntakeService({ settings, workflow, checks, metrics, logger, onWork: () => worker?.poke() });
+    const intake = new IntakeService({
+      settings, workflow, checks, metrics, logger,
+      onWork: () => {
+        roles?.worker.poke();
+        roles?.sync.poke();
+      },
+      publications: { store: d.publications, publishersOf: (job) => publishersOf(workflow, job) },
+    });
     serve('intake', intakeApp({ ...common, name: 'intake', title: 'SecBot intake', description: 'GitLab webhook receiver', intake, maxBodyBytes: settings.maxBodyBytes }), settings.intakePort);
   }
   if (modes.includes('results')) {
@@ -189,7 +211,12 @@ function startHttpRoles(modes: Mode[], d: Services, worker: Worker | null) {
     const admin = settings.adminToken
       ? { service: new AdminService({ checks, results, history, queue, policy, status, workflow, settings }), token: settings.adminToken }
       : null;
-    serve('results', resultsApp({ ...common, name: 'results', title: 'SecBot results', description: 'Security check status (the CI gate) and admin API', status, admin }), settings.resultsPort);
+    const page = { checks, results, history, queue, policy, status, publications: d.publications };
+    const app = resultsApp({
+      ...common, name: 'results', title: 'SecBot results', description: 'Security check status (the CI gate), the check page and admin API',
+      status, admin, resultsToken: settings.resultsToken, page,
+    });
+    serve('results', app, settings.resultsPort);
   }
   if (modes.length === 1 && modes[0] === 'worker') {
     serve('worker', baseApp({ ...common, name: 'worker', title: 'SecBot worker', description: 'Worker health and metrics' }), settings.workerPort);
@@ -204,13 +231,25 @@ async function run(modes: Mode[], settings: Settings, workflow: Workflow, redact
   installShutdown(rt.stop, rt.logger);
 }
 
-function startWorker(d: Services): Worker {
+function startWorker(d: Services): WorkerRoles {
+  const owner = `${hostname()}/${process.pid}/${crypto.randomUUID().slice(0, 8)}`;
+  const sync = new PublicationSync({ ...d, notifiers: d.components.notifiers, owner });
+  const reevaluation = new Reevaluation({ ...d, outputs: d.components.outputs, owner, onDue: () => sync.poke() });
   const runner = new TaskRunner({
     checks: d.checks, results: d.results, history: d.history, queue: d.queue, components: d.components, settings: d.settings, logger: d.logger,
+    publish: (checkId, notifier, taskOwner) => sync.publishNow(checkId, notifier, taskOwner),
   });
   const w = d.settings.worker;
-  const worker = new Worker(d.queue, runner.handle, {
-    owner: `${hostname()}/${process.pid}/${crypto.randomUUID().slice(0, 8)}`,
+  // A scan starting turns a published `pending` into `running`.
+  const handle: typeof runner.handle = async (task, signal) => {
+    if (task.kind === 'scan') {
+      await d.publications.markDue(d.db, [task.checkId]).catch((err) => d.logger.warn('could not mark the publication due', { error: err }));
+      sync.poke();
+    }
+    return runner.handle(task, signal);
+  };
+  const worker = new Worker(d.queue, handle, {
+    owner,
     concurrency: w.concurrency,
     leaseMs: w.leaseMs,
     pollMs: w.pollMs,
@@ -220,9 +259,12 @@ function startWorker(d: Services): Worker {
       d.metrics.taskDuration.observe({ ...labels, outcome: outcome.type }, ms / 1000);
       if (outcome.type === 'retry' && task.attempt < task.maxAttempts) d.metrics.taskRetries.inc(labels);
       if (outcome.type === 'fail' || (outcome.type === 'retry' && task.attempt >= task.maxAttempts)) d.metrics.taskFailures.inc(labels);
+      sync.poke();
     },
-    settleHook: (tx, applied) =>
-      refreshVerdicts(
+    settleHook: async (tx, applied) => {
+      // In the settling transaction: a check whose tasks moved is due for publication, even if SecBot dies next.
+      await d.publications.markDue(tx, applied.map((a) => a.task.checkId));
+      await refreshVerdicts(
         tx,
         d,
         applied.map((a) => ({ checkId: a.task.checkId, generation: a.task.generation })),
@@ -230,10 +272,13 @@ function startWorker(d: Services): Worker {
           d.metrics.checksFinished.inc({ verdict: v.status });
           d.metrics.verdictLatency.observe({ verdict: v.status }, (Date.now() - check.createdAt) / 1000);
         },
-      ),
+      );
+    },
   });
   worker.start();
-  return worker;
+  sync.start();
+  reevaluation.start();
+  return { worker, sync, reevaluation };
 }
 
 function listen(app: { listen: Function; stop: Function; server: unknown }, s: Settings, port: number, logger: Logger, name: string) {

@@ -16,8 +16,8 @@ export function loadAll(opts: { envDir: string; configPath?: string }, processEn
   const settings = loadSettings(env);
   if (opts.configPath) settings.configPath = opts.configPath;
   const redactor = new Redactor();
-  for (const inst of settings.gitlab) redactor.add(inst.webhookSecretToken, inst.authToken);
-  redactor.add(settings.adminToken);
+  for (const inst of settings.gitlab) redactor.add(inst.webhookSecretToken, inst.authToken, inst.apiToken);
+  redactor.add(settings.adminToken, settings.resultsToken);
   const dbPassword = /^postgres:\/\/[^:@/]+:([^@/]+)@/.exec(settings.databaseUrl)?.[1];
   redactor.add(dbPassword ? decodeURIComponent(dbPassword) : undefined);
   const workflow = loadWorkflowFile(settings.configPath, catalogOf(), env);

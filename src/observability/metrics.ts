@@ -27,6 +27,21 @@ export function createMetrics(registry = new Registry()) {
     taskFailures: registry.register(new Counter('secbot_task_failures_total', 'Tasks that failed for good', ['kind', 'handler'])),
     gateVerdicts: registry.register(new Counter('secbot_gate_verdicts_total', 'Status answers of the gate API by status', ['status'])),
     checksFinished: registry.register(new Counter('secbot_checks_finished_total', 'Checks that reached a final verdict', ['verdict'])),
+    publications: registry.register(
+      new Counter('secbot_publications_total', 'Publication syncs (GitLab status and note) by outcome: published, unchanged, refused, retry, failed, dropped', ['notifier', 'outcome']),
+    ),
+    publicationWrites: registry.register(new Counter('secbot_publication_writes_total', 'Statuses set and notes written in GitLab', ['notifier'])),
+    publicationsDue: registry.register(new Gauge('secbot_publications_due', 'Checks whose GitLab view waits to be published (or retried)')),
+    reevaluationRuns: registry.register(new Counter('secbot_reevaluation_runs_total', 'Re-evaluation rounds this process ran, by outcome', ['outcome'])),
+    reevaluationChecks: registry.register(new Gauge('secbot_reevaluation_checks', 'Checks the last re-evaluation round looked at')),
+    reevaluationFindings: registry.register(new Counter('secbot_reevaluation_findings_total', 'Output findings whose triage re-evaluation read again', ['output'])),
+    reevaluationRequests: registry.register(
+      new Counter('secbot_reevaluation_requests_total', 'Batched triage reads (one per up to 100 findings) by output and outcome', ['output', 'outcome']),
+    ),
+    reevaluationChanged: registry.register(new Counter('secbot_reevaluation_changed_total', 'Checks whose published view re-evaluation found out of date')),
+    reevaluationDuration: registry.register(
+      new Histogram('secbot_reevaluation_duration_seconds', 'Duration of a re-evaluation round', [], TASK_BUCKETS),
+    ),
     verdictLatency: registry.register(
       new Histogram('secbot_check_verdict_latency_seconds', 'Time from webhook acceptance to the final verdict', ['verdict'], VERDICT_BUCKETS),
     ),
