@@ -14,6 +14,8 @@ export const gitlabNotifierConfigSchema = z
     /** Findings listed per table of the note (the rest are counted, the check page lists all). */
     note_limit: z.number().int().min(1).max(500).default(50),
     timeout_seconds: z.number().int().min(1).max(600).default(30),
+    /** Wait after a 429 that names no time (GitLab's notes limit never does; REST.md advises at least a minute). */
+    rate_limit_seconds: z.number().int().min(1).max(3600).default(60),
   })
   .strict();
 

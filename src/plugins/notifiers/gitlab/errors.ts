@@ -2,11 +2,8 @@
 import { GitlabApiError } from '../../../clients/gitlab/rest.ts';
 import { ConfigError, PermanentError, RetryableError } from '../../../core/errors.ts';
 
-/** REST.md §7: on a 429 without Retry-After (the notes limit sends none), wait at least a minute. */
-export const DEFAULT_RATE_LIMIT_WAIT_MS = 60_000;
-
 /** Errors that concern the whole publication (token, rate limit, outage), not one target. */
-export function classifyGitlabError(err: unknown, host: string): Error {
+export function classifyGitlabError(err: unknown, host: string, rateLimitWaitMs: number): Error {
   if (!(err instanceof GitlabApiError)) return err instanceof Error ? err : new RetryableError(String(err));
   const where = `GITLAB_CONFIGS instance ${host}`;
   if (err.status === 401) {
@@ -17,7 +14,7 @@ export function classifyGitlabError(err: unknown, host: string): Error {
   }
   if (err.status === 429) {
     return new RetryableError(`GitLab rate-limited ${err.what}; waiting before trying again`, {
-      retryAfterMs: err.retryAfterMs ?? DEFAULT_RATE_LIMIT_WAIT_MS,
+      retryAfterMs: err.retryAfterMs ?? rateLimitWaitMs,
       rateLimited: true,
     });
   }

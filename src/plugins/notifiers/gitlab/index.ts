@@ -64,7 +64,7 @@ class GitlabPublisher implements Notifier {
       if (transient.length > 0) throw new RetryableError(transient.join('; '));
       return result;
     } catch (err) {
-      throw classifyGitlabError(err, req.instance.host);
+      throw classifyGitlabError(err, req.instance.host, this.ctx.config.rate_limit_seconds * 1000);
     }
   }
 
@@ -95,17 +95,22 @@ class GitlabPublisher implements Notifier {
     const body = renderNote(req.snapshot, head.mr, { component: this.ctx.name, statusName: this.ctx.config.status_name, limit: this.ctx.config.note_limit });
     const hash = sha256(body);
     let known = await req.ledger.note(head.mr);
-    if (known?.bodyHash === hash) {
+    if (known && known.noteId !== 0 && known.bodyHash === hash) {
       result.unchanged++;
       return;
     }
     try {
-      if (!known) {
+      if (!known || known.noteId === 0) {
+        // noteId 0: an attempt recorded its intent to create the note and may have died after GitLab stored it.
+        const interrupted = known?.noteId === 0;
         const wanted = mode === 'always' ? req.snapshot.phase === 'final' : hasSomethingToSay(req.snapshot);
-        if (!wanted) return;
-        // The ledger may have lost the note (a crash after GitLab stored it): look for SecBot's marker first.
+        if (!wanted && !interrupted) return;
         const found = await this.findOwnNote(api, req, head.mr);
-        if (found) known = { noteId: found.id, bodyHash: sha256(found.body ?? '') };
+        known = found ? { noteId: found.id, bodyHash: sha256(found.body ?? '') } : undefined;
+        if (!found && !wanted) {
+          await req.ledger.dropNote(head.mr);
+          return;
+        }
       }
       if (known && known.bodyHash === hash) {
         await req.ledger.saveNote(head.mr, known.noteId, hash);
@@ -117,6 +122,7 @@ class GitlabPublisher implements Notifier {
         result.written++;
         return;
       }
+      await req.ledger.saveNote(head.mr, 0, '');
       const created = await api.createNote(projectId, iid, body, req.signal);
       await req.ledger.saveNote(head.mr, created.id, hash);
       result.written++;
