@@ -238,6 +238,11 @@ export class PublicationStore {
       WHERE leases.until < ${now} OR leases.owner = excluded.owner RETURNING owner`);
     return rows.length === 1;
   }
+
+  /** Gives a lease up (a stopping process), so another process need not wait for it to lapse. */
+  async releaseLease(name: string, owner: string): Promise<void> {
+    await this.db.run(sql`DELETE FROM leases WHERE name = ${name} AND owner = ${owner}`);
+  }
 }
 
 export interface NoteKey {

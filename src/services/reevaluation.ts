@@ -59,6 +59,7 @@ export class Reevaluation {
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     await this.running;
+    await this.deps.publications.releaseLease(LEASE, this.deps.owner).catch(() => {});
   }
 
   /** Runs a round if this process holds (or takes) the lease; rounds of one process never overlap. */

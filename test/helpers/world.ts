@@ -131,6 +131,12 @@ export class World {
     this.stopSecbot = rt.stop;
   }
 
+  /** Stops the in-process SecBot (a restart is `stopInProcess` then `startInProcess`). */
+  async stopInProcess(): Promise<void> {
+    await this.stopSecbot?.();
+    this.stopSecbot = null;
+  }
+
   /** Starts `dist/secbot <modes>` (several roles → one process each when `separate`). */
   async startProcess(modes: Mode[], env: Record<string, string> = {}): Promise<SecbotProcess> {
     const args = modes.length === 3 ? ['all'] : modes;
