@@ -103,10 +103,14 @@ export class PublicationStore {
     return rows[0] ? toRow(rows[0]) : null;
   }
 
-  /** Published everything of `dirty` = row.dirty: due no more unless it moved meanwhile. */
+  /**
+   * Published everything of `dirty` = row.dirty: due no more unless it moved meanwhile. If it moved, the state key is
+   * forgotten too: the change (a merge request linked, say) may need GitLab even when the check looks the same.
+   */
   async succeeded(row: PublicationRow, owner: string, stateKey: string): Promise<void> {
     const now = nowSql(this.db.dialect);
-    await this.db.run(sql`UPDATE publications SET state_key = ${stateKey}, attempts = 0, last_error = NULL,
+    await this.db.run(sql`UPDATE publications SET attempts = 0, last_error = NULL,
+        state_key = CASE WHEN dirty = ${row.dirty} THEN ${stateKey} ELSE NULL END,
         due_at = CASE WHEN dirty = ${row.dirty} THEN NULL ELSE due_at END, lease_owner = NULL, lease_until = NULL,
         updated_at = ${now}
       WHERE check_id = ${row.checkId} AND notifier = ${row.notifier} AND lease_owner = ${owner}`);

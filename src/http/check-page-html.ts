@@ -15,7 +15,8 @@ h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px}
 .verdict[data-status=in_progress]{background:#9a6700}
 .card{background:#fff;border:1px solid #d0d7de;border-radius:8px;padding:16px;margin-top:16px}
 table{border-collapse:collapse;width:100%;background:#fff}th,td{border:1px solid #d0d7de;padding:6px 8px;text-align:left;vertical-align:top}
-th{background:#f6f8fa}code{font:13px ui-monospace,SFMono-Regular,Menlo,monospace;word-break:break-all}
+th{background:#f6f8fa}code{font:13px ui-monospace,SFMono-Regular,Menlo,monospace;overflow-wrap:anywhere}
+tr.finding td:nth-child(2){min-width:9em}tr.finding td:nth-child(3){min-width:14em}tr.finding td:nth-child(4){white-space:nowrap}
 .open{color:#cf222e;font-weight:600}.triaged{color:#1a7f37}.muted{color:#656d76}dl{display:grid;grid-template-columns:max-content 1fr;gap:4px 16px;margin:0}dt{color:#656d76}
 dd{margin:0}form{display:flex;gap:8px;margin-top:12px}input[type=password]{flex:1;padding:6px}
 `;

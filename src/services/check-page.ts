@@ -25,7 +25,8 @@ export interface CheckPageDeps extends VerdictStores {
 }
 
 export interface TimelineEntry {
-  at: number;
+  /** Null for what has not happened yet (tasks waiting), listed last. */
+  at: number | null;
   what: string;
   detail: string | null;
 }
@@ -104,15 +105,19 @@ const EVENT_WORDS: Record<string, string> = {
   lease_expired: 'lease expired (its worker stopped), queued again',
 };
 
+const WAITING: Record<string, string> = { blocked: 'waits for the tasks before it', queued: 'waits for a worker' };
+
 function timelineOf(check: CheckRecord, tasks: Tasks, events: Events): TimelineEntry[] {
-  const out: TimelineEntry[] = [{ at: check.createdAt, what: `check accepted (${check.eventType}, generation ${check.generation})`, detail: null }];
+  const out: (TimelineEntry & { at: number })[] = [{ at: check.createdAt, what: `check accepted (${check.eventType}, generation ${check.generation})`, detail: null }];
+  const waiting: TimelineEntry[] = [];
   for (const t of tasks) {
     if (t.startedAt !== null) out.push({ at: t.startedAt, what: `${t.name} started`, detail: null });
     for (const e of events.filter((x) => x.taskId === t.id)) {
       out.push({ at: e.at, what: `${t.name}: attempt ${e.attempt} ${EVENT_WORDS[e.event] ?? e.event}`, detail: e.message });
     }
     if (t.finishedAt !== null) out.push({ at: t.finishedAt, what: `${t.name} ${t.state}`, detail: t.state === 'done' ? null : t.lastError });
-    else if (t.state !== 'done') out.push({ at: t.startedAt ?? t.createdAt, what: `${t.name} is ${t.state}`, detail: null });
+    else if (WAITING[t.state]) waiting.push({ at: null, what: `${t.name} ${WAITING[t.state]}`, detail: t.lastError });
   }
-  return out.sort((a, b) => a.at - b.at);
+  // A stable sort keeps same-millisecond entries in the order they were added (accepted, started, done).
+  return [...out.sort((a, b) => a.at - b.at), ...waiting];
 }
