@@ -80,7 +80,8 @@ export async function mergeRequestScenario(w: World, path: string, PID: number, 
   await push(ZERO, leak, 'feature');
   const leakId = w.checkId(path, leak);
   await w.until(() => w.gitlab.rest.statusPosts(PID, leak).length > 0, 10_000, 'a first status');
-  expect(w.gitlab.rest.statusPosts(PID, leak)[0]).toMatchObject({ state: 'pending', ref: 'feature', name: 'secbot', target_url: `${PUBLIC_URL}/checks/${leakId}` });
+  expect(w.gitlab.rest.statusPosts(PID, leak)[0]).toMatchObject({ state: 'pending', name: 'secbot', target_url: `${PUBLIC_URL}/checks/${leakId}` });
+  expect(w.gitlab.rest.statuses(PID, leak)[0]).toMatchObject({ status: 'pending', ref: 'feature' });
 
   const st = await w.waitFinal(leakId, 30_000);
   expect(st.status).toBe('fail');

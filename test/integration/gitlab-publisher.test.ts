@@ -100,13 +100,14 @@ describe('commit statuses', () => {
     expect(again).toEqual({ written: 0, unchanged: 1, problems: [] });
     const posts = fake.rest.statusPosts(PID, sha);
     expect(posts.map((x) => x.state)).toEqual(['pending', 'running', 'failed']);
-    expect(posts[0]).toMatchObject({ ref: 'feat-a', name: 'secbot', target_url: 'https://secbot.example/checks/x' });
-    // After the first answer named the pipeline, later posts go to that pipeline.
+    expect(posts[0]).toMatchObject({ name: 'secbot', target_url: 'https://secbot.example/checks/x' });
+    // No ref is sent (GitLab picks the branch holding the commit); after the first answer named the pipeline, later
+    // posts go to that pipeline.
+    expect(posts.every((x) => x.ref === undefined)).toBe(true);
     expect(posts[1]).toMatchObject({ pipeline_id: expect.any(Number) });
-    expect(posts[1]!.ref).toBeUndefined();
     const visible = fake.rest.statuses(PID, sha);
     expect(visible).toHaveLength(1);
-    expect(visible[0]).toMatchObject({ status: 'failed', name: 'secbot', description: 'Secrets found: 1 open finding(s)' });
+    expect(visible[0]).toMatchObject({ status: 'failed', name: 'secbot', ref: 'feat-a', description: 'Secrets found: 1 open finding(s)' });
   });
 
   test('a 400 "Cannot transition" (the state is already there, e.g. an answer was lost) counts as done', async () => {

@@ -26,7 +26,6 @@ const mergeRequest = z.object({
   iid: z.number().int(),
   state: z.string(),
   sha: z.string().nullable(),
-  source_branch: z.string(),
   head_pipeline: z.object({ id: z.number().int(), sha: z.string() }).nullish(),
 });
 const commitStatus = z.object({ id: z.number().int(), status: z.string(), pipeline_id: z.number().int().nullish() });
@@ -46,9 +45,8 @@ export interface StatusRequest {
   name: string;
   description: string;
   targetUrl?: string;
-  /** Exactly one of them: the MR head pipeline, or a ref when no pipeline is known yet. */
+  /** The pipeline to attach to; without it GitLab picks the commit's newest pipeline (or creates one). */
   pipelineId?: number;
-  ref?: string;
 }
 
 export interface GitlabRestOptions {
@@ -77,7 +75,6 @@ export class GitlabRest {
     const body: Record<string, unknown> = { state: s.state, name: s.name, description: s.description };
     if (s.targetUrl) body.target_url = s.targetUrl;
     if (s.pipelineId !== undefined) body.pipeline_id = s.pipelineId;
-    else if (s.ref !== undefined) body.ref = s.ref;
     const path = `/projects/${projectId}/statuses/${enc(sha)}`;
     return (await this.call('POST', path, `POST commit status ${s.state}`, commitStatus, signal, body)).data;
   }

@@ -1,10 +1,15 @@
 /**
  * Setting the commit status on every place it must show (REST.md §3, §4): the head pipeline of each open merge
  * request whose head is the checked commit (`pipeline_id`, no `ref`, so "Pipelines must succeed" sees it), else the
- * pushed ref; and every pipeline SecBot set a status on before, so that none is left `pending` after the check moved
- * on (a first external status creates a pipeline; CI may create a newer one later). A target that already shows the
- * state is skipped; a 400 "Cannot transition" means it already is in that state; a status name a CI job already
- * uses gets a fallback name.
+ * commit itself; and every pipeline SecBot set a status on before, so that none is left `pending` after the check
+ * moved on (a first external status creates a pipeline; CI may create a newer one later). A target that already
+ * shows the state is skipped; a 400 "Cannot transition" means it already is in that state; a status name a CI job
+ * already uses gets a fallback name.
+ *
+ * `ref` is never sent: GitLab then takes the ref of the newest pipeline of the commit, else the first branch that
+ * contains it (the pushed branch, or the MR's source branch), and a branch name — which may hold a secret the scan
+ * masks later — is neither stored nor sent. Targets are keyed `pipeline:<id>`, `mr:<iid>` (an MR without a head
+ * pipeline yet) or `commit`; the pipeline GitLab chose is learned from its answer and used from then on.
  */
 import { GitlabApiError, type GitlabRest, type MergeRequest, type StatusRequest } from '../../../clients/gitlab/rest.ts';
 import type { CheckSnapshot } from '../../../core/publication.ts';
@@ -15,7 +20,6 @@ import { isBackwards, type DesiredStatus } from './status.ts';
 interface Dest {
   target: string;
   pipelineId?: number;
-  ref?: string;
   row?: PublishedStatus;
 }
 
@@ -70,25 +74,22 @@ function destinations(job: StatusJob, rows: readonly PublishedStatus[]): Dest[] 
       const row = take(rows.find((r) => r.target === target) ?? rows.find((r) => r.pipelineId === hp.id && !used.has(r.target)));
       dests.set(target, { target, pipelineId: hp.id, row });
     } else {
-      dests.set(`ref:${mr.source_branch}`, refDest(mr.source_branch, take(rows.find((r) => r.target === `ref:${mr.source_branch}`))));
+      const target = `mr:${mr.iid}`;
+      dests.set(target, learned(target, take(rows.find((r) => r.target === target))));
     }
   }
-  const check = job.snapshot.check;
-  if (job.heads.length === 0 && !check.mergeRequest) {
-    const target = `ref:${check.ref.name}`;
-    if (!dests.has(target)) dests.set(target, refDest(check.ref.name, take(rows.find((r) => r.target === target))));
-  }
+  if (job.heads.length === 0 && !job.snapshot.check.mergeRequest) dests.set('commit', learned('commit', take(rows.find((r) => r.target === 'commit'))));
   for (const row of rows) {
     if (used.has(row.target) || dests.has(row.target)) continue;
     if (row.pipelineId !== null && dests.has(`pipeline:${row.pipelineId}`)) continue;
-    dests.set(row.target, row.target.startsWith('ref:') ? refDest(row.target.slice(4), row) : { target: row.target, pipelineId: row.pipelineId ?? undefined, row });
+    dests.set(row.target, learned(row.target, row));
   }
   return [...dests.values()];
 }
 
-/** A ref target posts by `ref` until GitLab said which pipeline took the status, then to that pipeline. */
-function refDest(ref: string, row: PublishedStatus | undefined): Dest {
-  return { target: `ref:${ref}`, ref, pipelineId: row?.pipelineId ?? undefined, row };
+/** A target posts without a pipeline until GitLab said which pipeline took the status, then to that pipeline. */
+function learned(target: string, row: PublishedStatus | undefined): Dest {
+  return { target, pipelineId: row?.pipelineId ?? undefined, row };
 }
 
 async function publishOne(job: StatusJob, dest: Dest, result: PublishResult): Promise<void> {
@@ -118,7 +119,6 @@ async function publishOne(job: StatusJob, dest: Dest, result: PublishResult): Pr
 async function post(job: StatusJob, dest: Dest, name: string): Promise<{ name: string; pipelineId?: number }> {
   const req: StatusRequest = { state: job.want.state, name, description: job.want.description, targetUrl: targetUrlOf(job.snapshot.pageUrl) };
   if (dest.pipelineId !== undefined) req.pipelineId = dest.pipelineId;
-  else req.ref = dest.ref;
   try {
     const res = await job.api.setStatus(job.projectId, job.snapshot.check.commitSha, req, job.signal);
     return { name, pipelineId: res.pipeline_id ?? undefined };
