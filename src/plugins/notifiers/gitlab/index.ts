@@ -28,6 +28,11 @@ export const gitlabDefinition: PluginDefinition<'notifier', GitlabNotifierConfig
         `component "${ctx.name}" (handler gitlab) writes to GitLab, but no GITLAB_CONFIGS instance has an api_token; add "api_token" (a token with the api scope) to each instance whose projects it reports on`,
       );
     }
+    const without = ctx.settings.gitlab.filter((g) => !g.apiToken).map((g) => g.host);
+    if (without.length > 0) {
+      ctx.logger.warn('GitLab instances without an api_token: checks of their projects cannot be published to GitLab', { instances: without });
+    }
+    if (!ctx.settings.publicUrl) ctx.logger.warn('SECBOT_PUBLIC_URL is not set: GitLab statuses and notes will not link to the check page');
     return new GitlabPublisher(ctx);
   },
 };
