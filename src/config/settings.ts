@@ -70,7 +70,7 @@ const settingsSchema = z.object({
   SECBOT_PUBLIC_URL: z.url({ protocol: /^https?$/, error: 'must be the http(s) URL where developers reach the results role' }).optional(),
   SECBOT_RESULTS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   SECBOT_REEVALUATE_INTERVAL_MS: int(5 * 60_000, 1000),
-  SECBOT_REEVALUATE_MAX_AGE_DAYS: int(14, 0),
+  SECBOT_REEVALUATE_MAX_AGE_DAYS: int(14, 1),
 });
 
 /** Every environment variable SecBot reads itself (config.yml components name their own). */
