@@ -35,7 +35,7 @@ async function scanRecorded(check: CheckRecord, cfg: Record<string, unknown> = {
   const history = await store.scanHistory(project, 'gitleaks');
   const report = await env.scanner(cfg).scan(env.run(check, undefined, undefined, history));
   const k = { checkId: check.id, generation: 1 };
-  await testDb.db.tx((tx) => store.recordScan(tx, k, project, 'gitleaks', report));
+  await testDb.db.tx((tx) => store.recordScan(tx, { ...k, createdAt: check.createdAt }, project, 'gitleaks', report));
   const linked = await store.checkLeaks(k);
   return { report, linked, own: linked.filter((l) => !l.inherited), inherited: linked.filter((l) => l.inherited) };
 }

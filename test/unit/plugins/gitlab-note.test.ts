@@ -56,7 +56,7 @@ describe('commit status of a verdict', () => {
 
 describe('the merge request note', () => {
   test('new findings in a table, inherited ones collapsed, unscanned files listed, marker first', () => {
-    const other = 'GIT_' + '1'.repeat(64);
+    const other = `GIT_${'1'.repeat(64)}`;
     const body = renderNote(
       snap({
         findings: [finding(), finding({ leakKey: 'k2', inherited: true, foundBy: other, file: 'old/key.pem', open: false, url: null })],
@@ -76,7 +76,7 @@ describe('the merge request note', () => {
   });
 
   test('findings inherited from an earlier head of the same merge request count as the MR\'s own', () => {
-    const earlier = 'GIT_' + '2'.repeat(64);
+    const earlier = `GIT_${'2'.repeat(64)}`;
     const body = renderNote(snap({ findings: [finding({ inherited: true, foundBy: earlier })] }), { ...MR, checkIds: [earlier, check.id] }, OPTS);
     expect(body).toContain('**Found in this merge request** (1 open)');
     expect(body).not.toContain('<details>');

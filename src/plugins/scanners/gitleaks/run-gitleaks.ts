@@ -86,6 +86,7 @@ export async function runGitleaks(req: GitleaksRequest): Promise<GitleaksResult>
       configPath: ws.configPath, maxTargetMegabytes: req.config.max_target_megabytes, timeoutSeconds: req.config.timeout_seconds,
       ignoreGitleaksAllow: !req.config.allow_repo_config,
     });
+    req.log.debug('running gitleaks', { argv: argv.join(' '), config: ws.configSource });
     const res = await runProcess(argv, {
       cwd: ws.cwd, env: gitleaksEnv(req), signal: req.signal, timeoutMs: req.config.timeout_seconds * 1000 + KILL_GRACE_MS,
     }).catch((err: unknown) => {
@@ -93,6 +94,7 @@ export async function runGitleaks(req: GitleaksRequest): Promise<GitleaksResult>
       throw err;
     });
     const stderr = req.scrub(res.stderr);
+    req.log.debug('gitleaks exited', { exit_code: res.exitCode, stderr_tail: tailLines(stderr, 3) });
     if (res.exitCode !== 0 && res.exitCode !== LEAKS_EXIT_CODE) throw failure(req, res.exitCode, stderr);
     // gitleaks logs a failing `git log` (an unreadable object, say) at ERR level yet still exits 0: a silent gap.
     if (ERROR_LINE.test(stderr)) throw failure(req, res.exitCode, stderr);
@@ -159,7 +161,7 @@ async function readRepoFiles(req: GitleaksRequest): Promise<{ toml?: string; ign
   for (const entry of listed.stdout.split('\0').filter(Boolean)) {
     const m = /^(\d+) (\w+) ([0-9a-f]+)\t(.+)$/.exec(entry);
     // Regular files only: a symlink's blob is a path, not a config.
-    if (!m || m[2] !== 'blob' || m[1] === '120000') continue;
+    if (m?.[2] !== 'blob' || m[1] === '120000') continue;
     const size = Number((await req.mirror.git(['cat-file', '-s', m[3]!])).stdout.trim());
     if (size > MAX_REPO_FILE_BYTES) {
       req.log.warn('repository gitleaks file too large; ignored', { file: m[4], size_bytes: size });
