@@ -56,7 +56,8 @@ export interface CheckPageDetails {
 export async function checkPageData(deps: CheckPageDeps, id: string, detailed: boolean): Promise<CheckPageData> {
   const answer = await deps.status.status(id);
   const check = await deps.checks.get(id);
-  if (!check) return { id, status: answer.status, reason: null, stale: false, counts: null, details: null };
+  // No check (yet, or pruned by retention): the gate's reason says which, without details.
+  if (!check) return { id, status: answer.status, reason: typeof answer.reason === 'string' ? answer.reason : null, stale: false, counts: null, details: null };
   const inputs = await loadVerdictInputs(deps, check);
   const verdict = verdictOf(check, inputs, deps.policy);
   const counts = countsOf(verdict, inputs);
