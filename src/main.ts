@@ -17,6 +17,7 @@ import type { Db } from './db/database.ts';
 import { migrate } from './db/migrate.ts';
 import { describeDatabaseUrl, openDatabase } from './db/open.ts';
 import { HistoryStore } from './db/history.ts';
+import { PublicationStore } from './db/publications.ts';
 import { ResultStore } from './db/results.ts';
 import { RetentionStore } from './db/retention.ts';
 import { baseApp } from './http/common.ts';
@@ -25,13 +26,15 @@ import { resultsApp } from './http/results-app.ts';
 import { createLogger, type Logger, type Redactor } from './log/logger.ts';
 import { createMetrics, type Metrics } from './observability/metrics.ts';
 import { parseDsn, SentryReporter } from './observability/sentry.ts';
-import { instantiate } from './plugins/registry.ts';
+import { instantiate, publishersOf } from './plugins/registry.ts';
 import { TaskQueue } from './queue/task-queue.ts';
 import { Worker } from './queue/worker.ts';
 import { AdminService } from './services/admin-service.ts';
 import { Housekeeping } from './services/housekeeping.ts';
 import { IntakeService } from './services/intake-service.ts';
 import { StatusService } from './services/status-service.ts';
+import { PublicationSync } from './services/publication-sync.ts';
+import { Reevaluation } from './services/reevaluation.ts';
 import { TaskRunner } from './services/task-runner.ts';
 import { refreshVerdicts, unscannedPolicyOf, type UnscannedPolicy } from './services/verdict.ts';
 import { helpFor, parseArgs, USAGE, UsageError } from './cli/args.ts';
@@ -171,6 +174,7 @@ export async function startSecbot(opts: {
   const results = new ResultStore(db);
   const history = new HistoryStore(db);
   const retention = new RetentionStore(db, queue);
+  const publications = new PublicationStore(db);
   const policy = unscannedPolicyOf(workflow);
   if (settings.fingerprintKeyDerived) {
     logger.warn('SECBOT_FINGERPRINT_KEY is not set: secret fingerprints use a key derived from the webhook tokens; set it (the same on every process) so rotating a token does not make every secret look new');
@@ -180,13 +184,15 @@ export async function startSecbot(opts: {
     const depth = await queue.depth();
     metrics.queueTasks.reset();
     for (const d of depth) metrics.queueTasks.set({ state: d.state, kind: d.kind }, d.count);
+    metrics.publicationsDue.set({}, await publications.dueCount());
   });
-  const services: Services = { settings, workflow, logger, metrics, db, queue, checks, results, history, retention, policy, components };
-  const worker = modes.includes('worker') ? startWorker(services) : null;
+  const services: Services = { settings, workflow, logger, metrics, db, queue, checks, results, history, retention, publications, policy, components };
+  const roles = modes.includes('worker') ? startWorker(services) : null;
+  const worker = roles?.worker ?? null;
   const housekeeping = worker ? new Housekeeping({ retention, settings, metrics, logger }) : null;
   housekeeping?.start();
   const stopListening = worker ? await queue.onNewWork(() => worker.poke()) : async () => {};
-  const { servers, ports } = startHttpRoles(modes, services, worker);
+  const { servers, ports } = startHttpRoles(modes, services, roles);
   logger.info('secbot started', {
     version: VERSION,
     modes,
@@ -205,7 +211,9 @@ export async function startSecbot(opts: {
       await Promise.all(servers.map((s) => s.stop()));
       await stopListening();
       await housekeeping?.stop();
+      await roles?.reevaluation.stop();
       await worker?.stop(settings.shutdownGraceMs);
+      await roles?.sync.stop();
       await db.close();
       logger.info('stopped');
       await sentry?.flush();
@@ -224,12 +232,19 @@ interface Services {
   results: ResultStore;
   history: HistoryStore;
   retention: RetentionStore;
+  publications: PublicationStore;
   policy: UnscannedPolicy;
   components: ReturnType<typeof instantiate>;
 }
 
+interface WorkerRoles {
+  worker: Worker;
+  sync: PublicationSync;
+  reevaluation: Reevaluation;
+}
+
 /** The HTTP side of each role: intake, results (+ admin), and a health/metrics app for a worker-only process. */
-function startHttpRoles(modes: Mode[], d: Services, worker: Worker | null) {
+function startHttpRoles(modes: Mode[], d: Services, roles: WorkerRoles | null) {
   const { settings, workflow, logger, metrics, checks, results, history, retention, policy, queue, components } = d;
   const servers: { port: number; stop: () => Promise<void> }[] = [];
   const ports: Runtime['ports'] = {};
@@ -241,7 +256,14 @@ function startHttpRoles(modes: Mode[], d: Services, worker: Worker | null) {
     ports[role] = s.port;
   };
   if (modes.includes('intake')) {
-    const intake = new IntakeService({ settings, workflow, checks, metrics, logger, onWork: () => worker?.poke() });
+    const intake = new IntakeService({
+      settings, workflow, checks, metrics, logger,
+      onWork: () => {
+        roles?.worker.poke();
+        roles?.sync.poke();
+      },
+      publications: { store: d.publications, publishersOf: (job) => publishersOf(workflow, job) },
+    });
     serve(
       'intake',
       intakeApp({ ...common('intake'), name: 'intake', title: 'SecBot intake', description: INTAKE_DESCRIPTION, intake, maxBodyBytes: settings.maxBodyBytes, bufferBytes: settings.intakeBufferBytes }),
@@ -257,7 +279,11 @@ function startHttpRoles(modes: Mode[], d: Services, worker: Worker | null) {
     const admin = settings.adminToken
       ? { service: new AdminService({ checks, results, history, queue, policy, status, workflow, settings }), token: settings.adminToken }
       : null;
-    serve('results', resultsApp({ ...common('results'), name: 'results', title: 'SecBot results', description: RESULTS_DESCRIPTION, status, admin }), settings.resultsPort);
+    const page = { checks, results, history, queue, policy, status, publications: d.publications };
+    const app = resultsApp({
+      ...common('results'), name: 'results', title: 'SecBot results', description: RESULTS_DESCRIPTION, status, admin, resultsToken: settings.resultsToken, page,
+    });
+    serve('results', app, settings.resultsPort);
   }
   if (withPort[0] === 'worker') {
     serve('worker', baseApp({ ...common('worker'), name: 'worker', title: 'SecBot worker', description: 'Health and metrics of a worker process.' }), settings.workerPort);
@@ -270,6 +296,7 @@ const INTAKE_DESCRIPTION =
   'Configure the hook with URL `http://<secbot>:5000/v1/gitlab/webhook` and the secret token of a GITLAB_CONFIGS instance.';
 const RESULTS_DESCRIPTION =
   'The CI gate: pipelines poll `GET /v1/security/gitlab/check/{security_check_id}` until the status is final (ci/secbot-gate.sh does it). ' +
+  '`GET /checks/{security_check_id}` is the check page (HTML) that GitLab commit statuses link to. ' +
   'With SECBOT_ADMIN_TOKEN set, the admin API lists, shows and re-runs checks.';
 
 /** The roles of this process that open an HTTP port: intake and results; the worker's own port only when alone. */
@@ -322,13 +349,25 @@ function startSentry(dsn: string, redactor: Redactor, modes: Mode[], fetchFn?: t
   });
 }
 
-function startWorker(d: Services): Worker {
+function startWorker(d: Services): WorkerRoles {
+  const owner = `${hostname()}/${process.pid}/${crypto.randomUUID().slice(0, 8)}`;
+  const sync = new PublicationSync({ ...d, notifiers: d.components.notifiers, owner });
+  const reevaluation = new Reevaluation({ ...d, outputs: d.components.outputs, owner, onDue: () => sync.poke() });
   const runner = new TaskRunner({
     checks: d.checks, results: d.results, history: d.history, queue: d.queue, components: d.components, settings: d.settings, logger: d.logger,
+    publish: (checkId, notifier, taskOwner) => sync.publishNow(checkId, notifier, taskOwner),
   });
   const w = d.settings.worker;
-  const worker = new Worker(d.queue, runner.handle, {
-    owner: `${hostname()}/${process.pid}/${crypto.randomUUID().slice(0, 8)}`,
+  // A scan starting turns a published `pending` into `running`.
+  const handle: typeof runner.handle = async (task, signal) => {
+    if (task.kind === 'scan') {
+      await d.publications.markDue(d.db, [task.checkId]).catch((err) => d.logger.warn('could not mark the publication due', { error: err }));
+      sync.poke();
+    }
+    return runner.handle(task, signal);
+  };
+  const worker = new Worker(d.queue, handle, {
+    owner,
     concurrency: w.concurrency,
     leaseMs: w.leaseMs,
     pollMs: w.pollMs,
@@ -339,9 +378,12 @@ function startWorker(d: Services): Worker {
       d.metrics.taskDuration.observe({ ...labels, outcome: outcome.type }, ms / 1000);
       if (outcome.type === 'retry' && task.attempt < task.maxAttempts) d.metrics.taskRetries.inc(labels);
       if (outcome.type === 'fail' || (outcome.type === 'retry' && task.attempt >= task.maxAttempts)) d.metrics.taskFailures.inc(labels);
+      sync.poke();
     },
-    settleHook: (tx, applied) =>
-      refreshVerdicts(
+    settleHook: async (tx, applied) => {
+      // In the settling transaction: a check whose tasks moved is due for publication, even if SecBot dies next.
+      await d.publications.markDue(tx, applied.map((a) => a.task.checkId));
+      await refreshVerdicts(
         tx,
         d,
         applied.map((a) => ({ checkId: a.task.checkId, generation: a.task.generation })),
@@ -360,10 +402,13 @@ function startWorker(d: Services): Worker {
             seconds: Math.round(seconds * 10) / 10,
           });
         },
-      ),
+      );
+    },
   });
   worker.start();
-  return worker;
+  sync.start();
+  reevaluation.start();
+  return { worker, sync, reevaluation };
 }
 
 function listen(app: { listen(o: object): unknown; stop(closeActive: boolean): Promise<unknown>; server: unknown }, s: Settings, port: number, logger: Logger, name: string) {

@@ -26,8 +26,8 @@ export function loadAll(opts: { envDir: string; configPath?: string }, processEn
   if (!settings || !workflow) throw new ConfigError(problems.join('\n'));
   settings.configPath = configPath;
   const redactor = new Redactor();
-  for (const inst of settings.gitlab) redactor.add(inst.webhookSecretToken, inst.authToken);
-  redactor.add(settings.adminToken);
+  for (const inst of settings.gitlab) redactor.add(inst.webhookSecretToken, inst.authToken, inst.apiToken);
+  redactor.add(settings.adminToken, settings.resultsToken);
   const dbPassword = /^postgres:\/\/[^:@/]+:([^@/]+)@/.exec(settings.databaseUrl)?.[1];
   redactor.add(dbPassword ? decodeURIComponent(dbPassword) : undefined);
   for (const c of workflow.components.values()) redactor.add(...c.secrets);

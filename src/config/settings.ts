@@ -20,6 +20,8 @@ export const gitlabInstanceSchema = z.object({
   host: serviceUrl('https://gitlab.example.com/'),
   webhook_secret_token: z.string().min(8, 'must be at least 8 characters'),
   auth_token: z.string().min(1, 'must not be empty'),
+  /** Optional: a token with `api` scope for the gitlab notifier (commit statuses, MR notes). */
+  api_token: z.string().min(1, 'must not be empty when given').optional(),
   prefix: z.string().regex(/^[A-Za-z0-9_]+$/, 'must contain only letters, digits and _ (it starts every check id)'),
 });
 
@@ -32,6 +34,8 @@ export interface GitlabInstance {
   hostname: string;
   webhookSecretToken: string;
   authToken: string;
+  /** Token with `api` scope for writing results back (commit statuses, MR notes); absent when not configured. */
+  apiToken?: string;
   prefix: string;
 }
 
@@ -82,6 +86,10 @@ const settingsSchema = z.object({
   SECBOT_DELIVERY_RETENTION_DAYS: int(30, 1),
   SECBOT_PRUNE_INTERVAL_MS: int(3_600_000, 0),
   SECBOT_FINGERPRINT_KEY: z.string().min(32, 'must be at least 32 characters (e.g. `openssl rand -hex 32`)').optional(),
+  SECBOT_PUBLIC_URL: z.url({ protocol: /^https?$/, error: 'must be the http(s) URL where developers reach the results role' }).optional(),
+  SECBOT_RESULTS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  SECBOT_REEVALUATE_INTERVAL_MS: int(5 * 60_000, 1000),
+  SECBOT_REEVALUATE_MAX_AGE_DAYS: int(14, 1),
 });
 
 /** Every environment variable SecBot reads itself (config.yml components name their own). */
@@ -130,6 +138,12 @@ export type Settings = {
     /** 0: no housekeeping pass. */
     pruneIntervalMs: number;
   };
+  /** Base URL of the results role as developers reach it (links in commit statuses and MR notes), no trailing slash. */
+  publicUrl?: string;
+  /** When set, the gate answer and the check page show details only to `Authorization: Bearer <token>`. */
+  resultsToken?: string;
+  /** Re-reading triage of recent checks so GitLab follows it without a push (the worker runs it). */
+  reevaluate: { intervalMs: number; maxAgeMs: number };
   /**
    * HMAC key of secret fingerprints (novelty, leak identity). Never stored in the database, so the fingerprints
    * there cannot be brute-forced back into short secrets. Derived from the instances' webhook tokens when unset.
@@ -196,6 +210,9 @@ export function loadSettings(env: EnvMap): Settings {
     httpTimeoutMs: s.SECBOT_HTTP_TIMEOUT_MS,
     sqliteSynchronous: s.SECBOT_SQLITE_SYNCHRONOUS,
     retention: { checkDays: s.SECBOT_RETENTION_DAYS, deliveryDays: s.SECBOT_DELIVERY_RETENTION_DAYS, pruneIntervalMs: s.SECBOT_PRUNE_INTERVAL_MS },
+    publicUrl: s.SECBOT_PUBLIC_URL?.replace(/\/+$/, ''),
+    resultsToken: s.SECBOT_RESULTS_TOKEN,
+    reevaluate: { intervalMs: s.SECBOT_REEVALUATE_INTERVAL_MS, maxAgeMs: s.SECBOT_REEVALUATE_MAX_AGE_DAYS * 86_400_000 },
     ...fingerprintKeyOf(s.SECBOT_FINGERPRINT_KEY, gitlab.instances),
     env,
   };
@@ -293,6 +310,7 @@ function toInstance(c: z.infer<typeof gitlabInstanceSchema>): GitlabInstance {
     hostname: url.hostname.toLowerCase(),
     webhookSecretToken: c.webhook_secret_token,
     authToken: c.auth_token,
+    apiToken: c.api_token,
     prefix: c.prefix,
   };
 }

@@ -27,6 +27,8 @@ export interface AcceptInput {
   /** The job's plan, or an error to record (several jobs matched). */
   plan: { jobName: string; tasks: TaskSpec[] } | { error: string };
   enqueue: EnqueueOptions;
+  /** Runs in the same transaction once the outcome is known, duplicates included (e.g. recording the MR a commit heads). */
+  after?: (tx: Db, result: AcceptResult) => Promise<void>;
 }
 
 /** The queue's fairness key of a check: its GitLab instance and project, so projects take turns in the queue. */
@@ -126,9 +128,12 @@ export class CheckStore {
       sql`SELECT check_id FROM deliveries WHERE key = ${input.deliveryKey}`,
     );
     if (seen.length > 0) {
-      return { outcome: 'duplicate_delivery', checkId: input.checkId, generation: 0, tasks: 0, recordedError: null };
+      const dup: AcceptResult = { outcome: 'duplicate_delivery', checkId: input.checkId, generation: 0, tasks: 0, recordedError: null };
+      await input.after?.(tx, dup);
+      return dup;
     }
     const result = await this.createOrRerun(tx, input, now);
+    await input.after?.(tx, result);
     await tx.run(sql`
       INSERT INTO deliveries (key, check_id, event_type, outcome, received_at)
       VALUES (${input.deliveryKey}, ${input.checkId}, ${input.context.eventType}, ${result.outcome}, ${now})

@@ -67,6 +67,19 @@ export const EMBEDDED_MIGRATIONS: { sqlite: EmbeddedMigration[]; pg: EmbeddedMig
         "CREATE INDEX `tasks_fair_key_idx` ON `tasks` (`fair_key`,`fair_tag`) WHERE state IN ('queued', 'blocked');",
         "CREATE INDEX `tasks_ready_idx` ON `tasks` (`fair_tag`,`id`) WHERE state = 'queued';"
       ]
+    },
+    {
+      "tag": "0005_gitlab_results",
+      "when": 1796191066955,
+      "hash": "e6388b1c228abedaf8dd2d7d9d5a64cfa99d6c3d23826582119d4491f7070c11",
+      "statements": [
+        "CREATE TABLE `check_merge_requests` (\n\t`check_id` text NOT NULL,\n\t`project_id` integer NOT NULL,\n\t`mr_iid` integer NOT NULL,\n\t`state` text NOT NULL,\n\t`created_at` integer NOT NULL,\n\t`updated_at` integer NOT NULL,\n\tPRIMARY KEY(`check_id`, `project_id`, `mr_iid`)\n);",
+        "CREATE TABLE `leases` (\n\t`name` text PRIMARY KEY NOT NULL,\n\t`owner` text NOT NULL,\n\t`until` integer NOT NULL\n);",
+        "CREATE TABLE `mr_notes` (\n\t`notifier` text NOT NULL,\n\t`host` text NOT NULL,\n\t`project_id` integer NOT NULL,\n\t`mr_iid` integer NOT NULL,\n\t`note_id` integer NOT NULL,\n\t`body_hash` text NOT NULL,\n\t`check_id` text NOT NULL,\n\t`updated_at` integer NOT NULL,\n\tPRIMARY KEY(`notifier`, `host`, `project_id`, `mr_iid`)\n);",
+        "CREATE TABLE `publications` (\n\t`check_id` text NOT NULL,\n\t`notifier` text NOT NULL,\n\t`dirty` integer NOT NULL,\n\t`due_at` integer,\n\t`lease_owner` text,\n\t`lease_until` integer,\n\t`attempts` integer NOT NULL,\n\t`last_error` text,\n\t`state_key` text,\n\t`created_at` integer NOT NULL,\n\t`updated_at` integer NOT NULL,\n\tPRIMARY KEY(`check_id`, `notifier`)\n);",
+        "CREATE INDEX `publications_due_idx` ON `publications` (`due_at`);",
+        "CREATE TABLE `published_statuses` (\n\t`check_id` text NOT NULL,\n\t`notifier` text NOT NULL,\n\t`target` text NOT NULL,\n\t`name` text NOT NULL,\n\t`state` text NOT NULL,\n\t`description` text NOT NULL,\n\t`pipeline_id` integer,\n\t`updated_at` integer NOT NULL,\n\tPRIMARY KEY(`check_id`, `notifier`, `target`)\n);"
+      ]
     }
   ],
   "pg": [
@@ -133,6 +146,19 @@ export const EMBEDDED_MIGRATIONS: { sqlite: EmbeddedMigration[]; pg: EmbeddedMig
         "ALTER TABLE \"tasks\" ADD COLUMN \"fair_tag\" integer DEFAULT 0 NOT NULL;",
         "CREATE INDEX \"tasks_fair_key_idx\" ON \"tasks\" USING btree (\"fair_key\",\"fair_tag\") WHERE state IN ('queued', 'blocked');",
         "CREATE INDEX \"tasks_ready_idx\" ON \"tasks\" USING btree (\"fair_tag\",\"id\") WHERE state = 'queued';"
+      ]
+    },
+    {
+      "tag": "0005_gitlab_results",
+      "when": 1796191068158,
+      "hash": "6d07a6c388b57ad8d05c75408a9b4d3362ed6af37d950900438df322b219b6c6",
+      "statements": [
+        "CREATE TABLE \"check_merge_requests\" (\n\t\"check_id\" text NOT NULL,\n\t\"project_id\" bigint NOT NULL,\n\t\"mr_iid\" bigint NOT NULL,\n\t\"state\" text NOT NULL,\n\t\"created_at\" bigint NOT NULL,\n\t\"updated_at\" bigint NOT NULL,\n\tCONSTRAINT \"check_merge_requests_check_id_project_id_mr_iid_pk\" PRIMARY KEY(\"check_id\",\"project_id\",\"mr_iid\")\n);",
+        "CREATE TABLE \"leases\" (\n\t\"name\" text PRIMARY KEY NOT NULL,\n\t\"owner\" text NOT NULL,\n\t\"until\" bigint NOT NULL\n);",
+        "CREATE TABLE \"mr_notes\" (\n\t\"notifier\" text NOT NULL,\n\t\"host\" text NOT NULL,\n\t\"project_id\" bigint NOT NULL,\n\t\"mr_iid\" bigint NOT NULL,\n\t\"note_id\" bigint NOT NULL,\n\t\"body_hash\" text NOT NULL,\n\t\"check_id\" text NOT NULL,\n\t\"updated_at\" bigint NOT NULL,\n\tCONSTRAINT \"mr_notes_notifier_host_project_id_mr_iid_pk\" PRIMARY KEY(\"notifier\",\"host\",\"project_id\",\"mr_iid\")\n);",
+        "CREATE TABLE \"publications\" (\n\t\"check_id\" text NOT NULL,\n\t\"notifier\" text NOT NULL,\n\t\"dirty\" integer NOT NULL,\n\t\"due_at\" bigint,\n\t\"lease_owner\" text,\n\t\"lease_until\" bigint,\n\t\"attempts\" integer NOT NULL,\n\t\"last_error\" text,\n\t\"state_key\" text,\n\t\"created_at\" bigint NOT NULL,\n\t\"updated_at\" bigint NOT NULL,\n\tCONSTRAINT \"publications_check_id_notifier_pk\" PRIMARY KEY(\"check_id\",\"notifier\")\n);",
+        "CREATE TABLE \"published_statuses\" (\n\t\"check_id\" text NOT NULL,\n\t\"notifier\" text NOT NULL,\n\t\"target\" text NOT NULL,\n\t\"name\" text NOT NULL,\n\t\"state\" text NOT NULL,\n\t\"description\" text NOT NULL,\n\t\"pipeline_id\" bigint,\n\t\"updated_at\" bigint NOT NULL,\n\tCONSTRAINT \"published_statuses_check_id_notifier_target_pk\" PRIMARY KEY(\"check_id\",\"notifier\",\"target\")\n);",
+        "CREATE INDEX \"publications_due_idx\" ON \"publications\" USING btree (\"due_at\");"
       ]
     }
   ]

@@ -58,7 +58,8 @@ export class RetentionStore {
       if (rows.length === 0) return 0;
       const ids = rows.map((r) => r.id);
       const list = sql.join(ids.map((id) => sql`${id}`), sql`, `);
-      for (const table of ['scan_results', 'output_results', 'notifications', 'check_leaks'] as const) {
+      const perCheck = ['scan_results', 'output_results', 'notifications', 'check_leaks', 'publications', 'published_statuses', 'check_merge_requests'] as const;
+      for (const table of perCheck) {
         await tx.run(sql`DELETE FROM ${sql.raw(table)} WHERE check_id IN (${list})`);
       }
       await this.queue.deleteOfChecks(tx, ids);

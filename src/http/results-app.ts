@@ -1,19 +1,32 @@
-/** The results instance (:5001): the gate CI pipelines poll, and the admin API. */
+/** The results instance (:5001): the gate CI pipelines poll, the check page, and the admin API. */
 import { isCheckId } from '../core/check-id.ts';
 import type { AdminService } from '../services/admin-service.ts';
+import type { CheckPageDeps } from '../services/check-page.ts';
+import { limitedAnswer } from '../services/public-view.ts';
 import type { StatusService } from '../services/status-service.ts';
 import { adminApp } from './admin-routes.ts';
+import { checkPageRoutes } from './check-page-routes.ts';
 import { type AppDeps, baseApp } from './common.ts';
+import { CHECK_PAGE_OPERATIONS } from './openapi/check-page-operations.ts';
 import { responseSchemas } from './openapi/document.ts';
 import { ADMIN_OPERATIONS, ADMIN_SECURITY_SCHEMES, GATE_OPERATION } from './openapi/operations.ts';
+import { resultsAuth } from './results-auth.ts';
 
 export function resultsApp(
-  deps: Omit<AppDeps, 'operations' | 'securitySchemes'> & { status: StatusService; admin: { service: AdminService; token: string } | null },
+  deps: Omit<AppDeps, 'operations' | 'securitySchemes'> & {
+    status: StatusService;
+    admin: { service: AdminService; token: string } | null;
+    /** SECBOT_RESULTS_TOKEN: without it in the request, answers carry status, reason and counts only. */
+    resultsToken?: string;
+    /** The check page (`GET /checks/{id}`), when this process serves it. */
+    page?: CheckPageDeps;
+  },
 ) {
-  const operations = deps.admin ? [GATE_OPERATION, ...ADMIN_OPERATIONS] : [GATE_OPERATION];
+  const auth = resultsAuth(deps.resultsToken);
+  const operations = [GATE_OPERATION, ...(deps.page ? CHECK_PAGE_OPERATIONS : []), ...(deps.admin ? ADMIN_OPERATIONS : [])];
   const app = baseApp({ ...deps, operations, securitySchemes: deps.admin ? ADMIN_SECURITY_SCHEMES : undefined }).get(
     '/v1/security/gitlab/check/:security_check_id',
-    async ({ params, set }) => {
+    async ({ params, set, request }) => {
       const id = params.security_check_id;
       if (!isCheckId(id)) {
         set.status = 422;
@@ -22,9 +35,11 @@ export function resultsApp(
           message: 'security_check_id must be <PREFIX>_<64 hex digits> (see the pipeline snippet in the docs)',
         };
       }
-      return deps.status.status(id);
+      const full = await deps.status.status(id);
+      return auth.bearerOk(request.headers.get('authorization')) ? full : limitedAnswer(full);
     },
     { response: responseSchemas(GATE_OPERATION) },
   );
-  return deps.admin ? app.use(adminApp(deps.admin.service, deps.admin.token)) : app;
+  const withPage = deps.page ? app.use(checkPageRoutes(deps.page, auth)) : app;
+  return deps.admin ? withPage.use(adminApp(deps.admin.service, deps.admin.token)) : withPage;
 }

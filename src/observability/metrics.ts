@@ -38,6 +38,23 @@ export function createMetrics(registry = new Registry()) {
     taskFailures: registry.register(new Counter('secbot_task_failures_total', 'Tasks that failed for good', ['kind', 'handler']).ownedBy(WORKER)),
     gateVerdicts: registry.register(new Counter('secbot_gate_verdicts_total', 'Status answers of the gate API by status', ['status']).ownedBy(RESULTS)),
     checksFinished: registry.register(new Counter('secbot_checks_finished_total', 'Checks that reached a final verdict', ['verdict']).ownedBy(WORKER)),
+    publications: registry.register(
+      new Counter('secbot_publications_total', 'Publication syncs (GitLab status and note) by outcome: published, unchanged, refused, retry, failed, dropped', ['notifier', 'outcome']).ownedBy(WORKER),
+    ),
+    publicationWrites: registry.register(new Counter('secbot_publication_writes_total', 'Statuses set and notes written in GitLab', ['notifier']).ownedBy(WORKER)),
+    publicationsDue: registry.register(new Gauge('secbot_publications_due', 'Checks whose GitLab view waits to be published (or retried)').ownedBy(WORKER)),
+    reevaluationRuns: registry.register(new Counter('secbot_reevaluation_runs_total', 'Re-evaluation rounds this process ran, by outcome', ['outcome']).ownedBy(WORKER)),
+    reevaluationChecks: registry.register(new Gauge('secbot_reevaluation_checks', 'Checks the last re-evaluation round looked at').ownedBy(WORKER)),
+    reevaluationFindings: registry.register(
+      new Counter('secbot_reevaluation_findings_total', 'Output findings whose triage re-evaluation read again', ['output']).ownedBy(WORKER),
+    ),
+    reevaluationRequests: registry.register(
+      new Counter('secbot_reevaluation_requests_total', 'Batched triage reads (one per up to 100 findings) by output and outcome', ['output', 'outcome']).ownedBy(WORKER),
+    ),
+    reevaluationChanged: registry.register(new Counter('secbot_reevaluation_changed_total', 'Checks whose published view re-evaluation found out of date').ownedBy(WORKER)),
+    reevaluationDuration: registry.register(
+      new Histogram('secbot_reevaluation_duration_seconds', 'Duration of a re-evaluation round', [], TASK_BUCKETS).ownedBy(WORKER),
+    ),
     verdictLatency: registry.register(
       new Histogram('secbot_check_verdict_latency_seconds', 'Time from webhook acceptance to the final verdict', ['verdict'], VERDICT_BUCKETS).ownedBy(WORKER),
     ),

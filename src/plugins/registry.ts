@@ -6,13 +6,14 @@ import type { Settings } from '../config/settings.ts';
 import type { Catalog, Workflow } from '../config/workflow.ts';
 import type { Logger } from '../log/logger.ts';
 import { defectDojoDefinition } from './outputs/defectdojo/index.ts';
+import { gitlabDefinition } from './notifiers/gitlab/index.ts';
 import { slackDefinition } from './notifiers/slack/index.ts';
 import { gitleaksDefinition } from './scanners/gitleaks/index.ts';
 import type { AnyDefinition, Notifier, Output, PluginKind, Scanner } from './types.ts';
 
 export const SCANNERS = [gitleaksDefinition] as const;
 export const OUTPUTS = [defectDojoDefinition] as const;
-export const NOTIFIERS = [slackDefinition] as const;
+export const NOTIFIERS = [slackDefinition, gitlabDefinition] as const;
 
 export const ALL_DEFINITIONS: readonly AnyDefinition[] = [...SCANNERS, ...OUTPUTS, ...NOTIFIERS] as AnyDefinition[];
 
@@ -56,4 +57,14 @@ export function instantiate(workflow: Workflow, deps: ComponentDeps, defs: reado
     outputs: byKind.output as Map<string, Output>,
     notifiers: byKind.notifier as Map<string, Notifier>,
   };
+}
+
+/** Notifier components of a job that publish (keep a view of the check in step) rather than announce once. */
+export function publishersOf(workflow: Workflow, jobName: string | null, defs: readonly AnyDefinition[] = ALL_DEFINITIONS): string[] {
+  const job = workflow.jobs.find((j) => j.name === jobName);
+  if (!job) return [];
+  return job.notifications.filter((n) => {
+    const handler = workflow.components.get(n)?.handlerName;
+    return defs.some((d) => d.handlerName === handler && d.kind === 'notifier' && d.publishes === true);
+  });
 }

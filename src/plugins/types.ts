@@ -7,6 +7,7 @@ import type { z } from 'zod';
 import type { Logger } from '../log/logger.ts';
 import type { GitlabInstance, Settings } from '../config/settings.ts';
 import type { CheckRecord } from '../core/check.ts';
+import type { CheckSnapshot } from '../core/publication.ts';
 import type { CheckLeak } from '../core/leaks.ts';
 import type { FindingSummary, OutputFinding, ScanReport } from '../core/results.ts';
 
@@ -42,6 +43,8 @@ export interface PluginDefinition<Kind extends PluginKind, Cfg, Instance> {
   description: string;
   configSchema: z.ZodType<Cfg>;
   envParams: readonly EnvParam[];
+  /** A notifier that publishes (keeps a view of each check in step with it) rather than announcing once. */
+  publishes?: boolean;
   create(ctx: PluginContext<Cfg>): Instance;
 }
 
@@ -152,8 +155,57 @@ export interface NotifyResult {
   note?: string;
 }
 
+/** A merge request whose head is (or was) the check's commit; earlier heads' checks count as the MR's own. */
+export interface PublishMergeRequest {
+  projectId: number;
+  iid: number;
+  checkIds: readonly string[];
+}
+
+/** The last status set on one target: `pipeline:<id>`, or `ref:<name>` (its pipeline learned from the answer). */
+export interface PublishedStatus {
+  target: string;
+  name: string;
+  state: string;
+  description: string;
+  pipelineId: number | null;
+}
+
+/** What a publisher already wrote, so that an unchanged state is never written again (and survives restarts). */
+export interface PublicationLedger {
+  statuses(): Promise<PublishedStatus[]>;
+  saveStatus(s: PublishedStatus): Promise<void>;
+  dropStatus(target: string): Promise<void>;
+  note(mr: PublishMergeRequest): Promise<{ noteId: number; bodyHash: string } | undefined>;
+  saveNote(mr: PublishMergeRequest, noteId: number, bodyHash: string): Promise<void>;
+  dropNote(mr: PublishMergeRequest): Promise<void>;
+  /** The MR was closed or merged (or is gone): it is no longer published to. */
+  closeMergeRequest(mr: PublishMergeRequest, state: string): Promise<void>;
+}
+
+export interface PublishRequest {
+  snapshot: CheckSnapshot;
+  instance: GitlabInstance;
+  /** Open merge requests of the check (its head, or formerly its head). */
+  mergeRequests: readonly PublishMergeRequest[];
+  ledger: PublicationLedger;
+  signal: AbortSignal;
+  log: Logger;
+}
+
+export interface PublishResult {
+  /** Writes made (statuses set, notes created or edited). */
+  written: number;
+  /** Targets left as they were because they already showed this state. */
+  unchanged: number;
+  /** Targets that refused for a reason retrying soon cannot fix (403 on a protected branch, …), with the fix. */
+  problems: { target: string; message: string }[];
+}
+
+/** Message notifiers implement `notify`; publishers implement `publish` (their notify tasks run the publication sync). */
 export interface Notifier {
-  notify(req: NotifyRequest): Promise<NotifyResult>;
+  notify?(req: NotifyRequest): Promise<NotifyResult>;
+  publish?(req: PublishRequest): Promise<PublishResult>;
 }
 
 // biome-ignore lint: the registry stores definitions of every config type

@@ -13,7 +13,7 @@ import { projectKey, type HistoryStore } from '../db/history.ts';
 import type { ResultStore } from '../db/results.ts';
 import type { Logger } from '../log/logger.ts';
 import type { Components } from '../plugins/registry.ts';
-import type { TaskRunContext } from '../plugins/types.ts';
+import type { PublishResult, TaskRunContext } from '../plugins/types.ts';
 import { exhaustedMessage, isExhausted, outcomeOf } from '../queue/outcome.ts';
 import type { TaskQueue } from '../queue/task-queue.ts';
 import type { ClaimedTask, Outcome } from '../queue/types.ts';
@@ -28,6 +28,8 @@ export interface TaskRunnerDeps {
   components: Components;
   settings: Pick<Settings, 'gitlab' | 'worker'>;
   logger: Logger;
+  /** Publishes a check through a publishing notifier now (src/services/publication-sync.ts). */
+  publish?: (checkId: string, notifier: string, owner: string) => Promise<PublishResult>;
 }
 
 /** How many checks' log fields are remembered for the worker's own lines about their tasks. */
@@ -166,11 +168,17 @@ export class TaskRunner {
     return [...leaks.filter((l) => !l.inherited), ...orphans];
   }
 
+  private publish(task: ClaimedTask, ctx: TaskRunContext): Promise<string | null> {
+    return publishVia(this.deps, task, ctx);
+  }
+
   /** Returns a description of channels that failed for good, or null. */
   private async notify(task: ClaimedTask, ctx: TaskRunContext): Promise<string | null> {
     const k = { checkId: task.checkId, generation: task.generation };
     const outputName = task.payload.output!;
     const notifier = this.component(this.deps.components.notifiers, task.payload.notifier);
+    if (notifier.publish) return this.publish(task, ctx);
+    if (!notifier.notify) throw new ConfigError(`component "${task.payload.notifier}" cannot notify`);
     const results = await notificationInputs(this.deps, ctx.check, k, outputName);
     const ledger = ledgerFor(this.deps.results, { ...k, output: outputName, notifier: task.payload.notifier! });
     const result = await notifier.notify({ ...ctx, outputName, results, ledger });
@@ -178,6 +186,14 @@ export class TaskRunner {
     if (result.failed.length === 0) return null;
     return result.failed.map((f) => `${f.channel}: ${f.reason}`).join('; ');
   }
+}
+
+/** A publisher's notify task brings the check's view in GitLab up to date now; refusals fail the task visibly. */
+async function publishVia(deps: TaskRunnerDeps, task: ClaimedTask, ctx: TaskRunContext): Promise<string | null> {
+  if (!deps.publish) throw new ConfigError(`component "${task.payload.notifier}" publishes, but this process runs no publication sync`);
+  const r = await deps.publish(task.checkId, task.payload.notifier!, `${task.owner}/task-${task.id}`);
+  ctx.log.info('publication finished', { written: r.written, unchanged: r.unchanged, problems: r.problems.length });
+  return r.problems.length === 0 ? null : r.problems.map((p) => `${p.target}: ${p.message}`).join('; ');
 }
 
 /** One line per failed attempt, saying what happens next: a retry (when), a reschedule, or the end of the task. */

@@ -1,9 +1,11 @@
 // Fake GitLab git-over-HTTP endpoint: real repositories under `reposDir`, served by the real
 // `git http-backend` as CGI. Auth follows CONTRACT.md §6: HTTP Basic, token as the password,
-// username ignored. Read-only: pushes get 403. Anything else is recorded in `unexpected`.
+// username ignored. Read-only: pushes get 403. `/api/v4/…` is the REST fake (./gitlab-rest/,
+// REST.md). Anything else is recorded in `unexpected`.
 import { existsSync, mkdirSync, realpathSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { FakeGitlabRest, handleRest } from './gitlab-rest/index.ts';
 
 export interface GitLabRequestRecord {
   method: string;
@@ -35,6 +37,8 @@ export interface FakeGitLab {
   failNext(n: number, opts?: { status?: number }): void;
   /** Delays the next n git requests by `ms` before serving them normally (a slow or stuck fetch). */
   holdNext(n: number, ms: number): void;
+  /** The REST API (commit statuses, merge requests, notes). */
+  rest: FakeGitlabRest;
 }
 
 const ROUTE = /^\/(.+\.git)\/(info\/refs|git-upload-pack|git-receive-pack)$/;
@@ -65,13 +69,14 @@ interface GitLabState {
   unexpected: FakeGitLab['unexpected'];
   failures: { remaining: number; status: number }[];
   holds: { remaining: number; ms: number }[];
+  rest: FakeGitlabRest;
 }
 
 export function startFakeGitLab(opts: { reposDir: string; token: string }): FakeGitLab {
   const state: GitLabState = {
     reposDir: realpathSync(opts.reposDir),
     home: emptyHome(),
-    token: opts.token, requests: [], unexpected: [], failures: [], holds: [],
+    token: opts.token, requests: [], unexpected: [], failures: [], holds: [], rest: new FakeGitlabRest(),
   };
   const server = Bun.serve({
     port: 0,
@@ -96,12 +101,14 @@ export function startFakeGitLab(opts: { reposDir: string; token: string }): Fake
     holdNext(n, ms) {
       if (n > 0) state.holds.push({ remaining: n, ms });
     },
+    rest: state.rest,
   };
 }
 
 // Order mirrors GitLab: routing, (injected outage), auth, push permission, project lookup.
 async function handleRequest(state: GitLabState, req: Request): Promise<Response> {
   const url = new URL(req.url);
+  if (url.pathname.startsWith('/api/v4/')) return handleRest(state.rest.state, state.reposDir, req, url);
   const auth = parseBasic(req.headers.get('authorization'));
   const record: GitLabRequestRecord = {
     method: req.method, path: url.pathname, query: url.search.slice(1), hadAuth: req.headers.has('authorization'),

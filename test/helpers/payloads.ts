@@ -15,14 +15,19 @@ export function fixture(name: string): Json {
   return JSON.parse(readFileSync(join(FIXTURES, name), 'utf8'));
 }
 
-function withProject(p: Json, gitlabUrl: string, path: string): Json {
+function withProject(p: Json, gitlabUrl: string, path: string, projectId?: number): Json {
   const web = `${gitlabUrl}/${path}`;
   p.project = { ...p.project, web_url: web, path_with_namespace: path, git_http_url: `${web}.git`, http_url: `${web}.git`, homepage: web };
+  if (projectId !== undefined) {
+    p.project.id = projectId;
+    if ('project_id' in p) p.project_id = projectId;
+    if (p.object_attributes) Object.assign(p.object_attributes, { target_project_id: projectId, source_project_id: projectId });
+  }
   return p;
 }
 
-export function pushPayload(o: { gitlabUrl: string; path: string; before: string; after: string; branch?: string; system?: boolean }): Json {
-  const p = withProject(fixture(o.system ? 'system_hook.push.json' : 'project_hook.push.json'), o.gitlabUrl, o.path);
+export function pushPayload(o: { gitlabUrl: string; path: string; before: string; after: string; branch?: string; system?: boolean; projectId?: number }): Json {
+  const p = withProject(fixture(o.system ? 'system_hook.push.json' : 'project_hook.push.json'), o.gitlabUrl, o.path, o.projectId);
   p.before = o.before;
   p.after = o.after;
   p.checkout_sha = o.after === ZERO ? null : o.after;
@@ -51,8 +56,9 @@ export function mrPayload(o: {
   head: string;
   oldrev?: string;
   system?: boolean;
+  projectId?: number;
 }): Json {
-  const p = withProject(fixture(o.system ? 'system_hook.merge_request.open.json' : 'project_hook.merge_request.open.json'), o.gitlabUrl, o.path);
+  const p = withProject(fixture(o.system ? 'system_hook.merge_request.open.json' : 'project_hook.merge_request.open.json'), o.gitlabUrl, o.path, o.projectId);
   const a = p.object_attributes;
   a.iid = o.iid;
   a.action = o.action;

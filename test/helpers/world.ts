@@ -19,6 +19,8 @@ import { SecbotProcess } from './secbot-process.ts';
 
 export const WEBHOOK_TOKEN = 'whsec-test-0123456789abcdef';
 export const GITLAB_TOKEN = 'glpat-test-TOKEN-abcdef123456';
+/** The `api` token of the gitlab notifier (GITLAB_CONFIGS[].api_token); the fake knows it as user `secbot-bot`. */
+export const GITLAB_API_TOKEN = 'glpat-test-API-0123456789abcdef';
 export const SLACK_TOKEN = 'xoxb-test-SLACK-0123456789';
 export const ADMIN_TOKEN = 'admin-test-token-0123456789';
 export const PREFIX = 'GIT_LOCAL';
@@ -63,6 +65,8 @@ export class World {
   readonly gitlab: FakeGitLab;
   readonly dojo: FakeDefectDojo;
   readonly slack: FakeSlack;
+  /** The fake GitLab user the api token acts as. */
+  readonly botUserId: number;
   readonly logs: string[] = [];
   env: Record<string, string> = {};
   intakeUrl = '';
@@ -76,6 +80,7 @@ export class World {
     this.gitlab = startFakeGitLab({ reposDir: this.reposDir, token: GITLAB_TOKEN });
     this.dojo = startFakeDefectDojo({ enableDeduplication: true, ...opts.dojo });
     this.slack = startFakeSlack({ token: SLACK_TOKEN, channels: opts.slackChannels ?? 'any' });
+    this.botUserId = this.gitlab.rest.addUser('secbot-bot', GITLAB_API_TOKEN);
   }
 
   static async start(opts: WorldOptions): Promise<World> {
@@ -85,7 +90,9 @@ export class World {
     const configPath = join(w.dir, 'config.yml');
     writeFileSync(configPath, opts.config ?? DEFAULT_CONFIG);
     w.env = {
-      GITLAB_CONFIGS: JSON.stringify([{ host: `${w.gitlab.url}/`, webhook_secret_token: WEBHOOK_TOKEN, auth_token: GITLAB_TOKEN, prefix: PREFIX }]),
+      GITLAB_CONFIGS: JSON.stringify([
+        { host: `${w.gitlab.url}/`, webhook_secret_token: WEBHOOK_TOKEN, auth_token: GITLAB_TOKEN, api_token: GITLAB_API_TOKEN, prefix: PREFIX },
+      ]),
       DEFECTDOJO__URL: w.dojo.url,
       DEFECTDOJO__TOKEN: w.dojo.token,
       DEFECTDOJO__USER: 'secbot',
@@ -144,6 +151,13 @@ export class World {
 
   repo(path = 'acme/webapp'): BareRepo {
     return createBareRepo(this.reposDir, path);
+  }
+
+  /** A repository that the REST fake knows as project `id`, with SecBot's bot user as a member (`developer`). */
+  apiProject(path: string, id: number, role: 'developer' | 'maintainer' | 'reporter' = 'developer'): BareRepo {
+    const repo = this.repo(path);
+    this.gitlab.rest.addProject({ id, path, members: { [this.botUserId]: role } });
+    return repo;
   }
 
   checkId(path: string, sha: string): string {

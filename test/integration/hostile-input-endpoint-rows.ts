@@ -112,4 +112,13 @@ export const ENDPOINT_ROWS: Row[] = [
   call('results', 'GET', `/v1/admin/checks/${ID}/rerun`, 404, NOT_FOUND, BEARER),
   call('results', 'DELETE', '/v1/admin/checks', 404, NOT_FOUND, BEARER),
   get('results', '/v1/admin/nope', 404, NOT_FOUND, BEARER),
+  // The check page: HTML for well-formed ids, an HTML 404 for anything else; not on intake.
+  get('results', `/checks/${ID}`, 200, { shape: 'html' }),
+  get('results', `/checks/${LONG_ID}`, 404, { shape: 'html' }, {}, 'GET the check page with a 10k-character id'),
+  get('results', `/checks/${encodeURIComponent('<script>alert(1)</script>')}`, 404, { shape: 'html' }),
+  get('results', '/checks/..%2F..%2Fetc%2Fpasswd', 404, { shape: 'html' }),
+  call('results', 'POST', `/checks/${ID}/unlock`, 400, { code: 'MALFORMED_REQUEST' }, {}, '{'),
+  call('results', 'POST', `/checks/${LONG_ID}/unlock`, 404, { shape: 'html' }),
+  call('results', 'DELETE', `/checks/${ID}`, 404, NOT_FOUND),
+  get('intake', `/checks/${ID}`, 404, NOT_FOUND),
 ];

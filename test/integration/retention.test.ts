@@ -9,6 +9,7 @@ import { sql } from 'drizzle-orm';
 import { loadSettings } from '../../src/config/settings.ts';
 import type { Db } from '../../src/db/database.ts';
 import { openDatabase } from '../../src/db/open.ts';
+import { PublicationStore } from '../../src/db/publications.ts';
 import { RetentionStore } from '../../src/db/retention.ts';
 import { createLogger } from '../../src/log/logger.ts';
 import { createMetrics } from '../../src/observability/metrics.ts';
@@ -50,6 +51,10 @@ for (const kind of DB_KINDS) {
 
       const settings = loadSettings(w.env);
       const db = openDatabase(settings.databaseUrl);
+      // What the gitlab notifier keeps per check (its outbox row, statuses set, the MR it heads) goes with the check.
+      const publications = new PublicationStore(db);
+      await db.tx((tx) => publications.recordEvent(tx, { checkId: leakId, publishers: ['gitlab'], mergeRequest: { projectId: 1, iid: 2 } }));
+      await publications.saveStatus(leakId, 'gitlab', { target: 'commit', name: 'secbot', state: 'failed', description: 'x', pipelineId: 7 });
       const before = { tasks: await count(db, 'tasks'), leaks: await count(db, 'leaks'), coverage: await count(db, 'coverage') };
       expect(before.leaks).toBe(1);
       const metrics = createMetrics();
@@ -66,7 +71,9 @@ for (const kind of DB_KINDS) {
       expect(await count(db, 'checks', sql`commit_sha = ${waiting}`)).toBe(1);
       expect(await count(db, 'tasks', sql`check_id = ${leakId}`)).toBe(0);
       expect(await count(db, 'task_events')).toBe(0);
-      for (const t of ['scan_results', 'output_results', 'notifications', 'check_leaks']) expect(await count(db, t, sql`check_id = ${leakId}`)).toBe(0);
+      for (const t of ['scan_results', 'output_results', 'notifications', 'check_leaks', 'publications', 'published_statuses', 'check_merge_requests']) {
+        expect(await count(db, t, sql`check_id = ${leakId}`)).toBe(0);
+      }
       expect(await count(db, 'deliveries')).toBe(0);
       expect({ leaks: await count(db, 'leaks'), coverage: await count(db, 'coverage') }).toEqual({ leaks: before.leaks, coverage: before.coverage });
       expect(await count(db, 'leak_outputs')).toBeGreaterThan(0);

@@ -83,6 +83,19 @@ describe('sanitize', () => {
     expect(sanitize(raw(finding({ Tags: ['severity:medium'] })), KEY).leaks[0]!.severity).toBe('Medium');
   });
 
+  test('one secret at one place matched by several rules is one leak, from the most severe, most specific rule', () => {
+    const s = sanitize(raw(
+      finding({ RuleID: 'secbot-shell-assignment-secret', Tags: ['severity:high'] }),
+      finding({ RuleID: 'aws-access-token', Tags: ['severity:high'] }),
+      finding({ RuleID: 'generic-api-key', Tags: ['severity:medium'], StartLine: 9 }),
+      finding({ RuleID: 'secbot-password', Tags: ['severity:critical'], StartLine: 9 }),
+      finding({ RuleID: 'generic-api-key', Secret: OTHER, Match: OTHER }),
+    ), KEY);
+    expect(s.leaks.map((l) => [l.ruleId, l.line])).toEqual([['aws-access-token', 3], ['secbot-password', 9], ['generic-api-key', 3]]);
+    // Masking still knows every secret, whichever rule survived.
+    expect(s.mask(`${SECRET} ${OTHER}`)).toBe('REDACTED REDACTED');
+  });
+
   test('not JSON, or not the expected shape: PermanentError', () => {
     expect(() => parseRawReport('<html>')).toThrow(PermanentError);
     expect(() => parseRawReport('{"findings": []}')).toThrow(PermanentError);

@@ -255,3 +255,78 @@ export const ignoredEvents = sqliteTable('ignored_events', {
   reason: text('reason').notNull(),
   receivedAt: integer('received_at').notNull(),
 });
+
+/** Merge requests a check's commit is the head of (an MR event may arrive after a push created the check). */
+export const checkMergeRequests = sqliteTable(
+  'check_merge_requests',
+  {
+    checkId: text('check_id').notNull(),
+    projectId: integer('project_id').notNull(),
+    mrIid: integer('mr_iid').notNull(),
+    state: text('state').notNull(),
+    createdAt: integer('created_at').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.checkId, t.projectId, t.mrIid] })],
+);
+
+/**
+ * Per check and publishing notifier (gitlab): an outbox row. `dirty` grows whenever what should be published may have
+ * changed (in the transaction that changed it); a sync that read `dirty` = n clears `due_at` only if it is still n.
+ */
+export const publications = sqliteTable(
+  'publications',
+  {
+    checkId: text('check_id').notNull(),
+    notifier: text('notifier').notNull(),
+    dirty: integer('dirty').notNull(),
+    dueAt: integer('due_at'),
+    leaseOwner: text('lease_owner'),
+    leaseUntil: integer('lease_until'),
+    attempts: integer('attempts').notNull(),
+    lastError: text('last_error'),
+    stateKey: text('state_key'),
+    createdAt: integer('created_at').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.checkId, t.notifier] }), index('publications_due_idx').on(t.dueAt)],
+);
+
+/** The last commit status SecBot set per (check, notifier, target): a pipeline, or a ref before a pipeline is known. */
+export const publishedStatuses = sqliteTable(
+  'published_statuses',
+  {
+    checkId: text('check_id').notNull(),
+    notifier: text('notifier').notNull(),
+    target: text('target').notNull(),
+    name: text('name').notNull(),
+    state: text('state').notNull(),
+    description: text('description').notNull(),
+    pipelineId: integer('pipeline_id'),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.checkId, t.notifier, t.target] })],
+);
+
+/** SecBot's one note per merge request (and notifier): its id and the hash of the body last written. */
+export const mrNotes = sqliteTable(
+  'mr_notes',
+  {
+    notifier: text('notifier').notNull(),
+    host: text('host').notNull(),
+    projectId: integer('project_id').notNull(),
+    mrIid: integer('mr_iid').notNull(),
+    noteId: integer('note_id').notNull(),
+    bodyHash: text('body_hash').notNull(),
+    checkId: text('check_id').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.notifier, t.host, t.projectId, t.mrIid] })],
+);
+
+/** Named leases: at most one process runs a periodic job (re-evaluation) per lease period. */
+export const leases = sqliteTable('leases', {
+  name: text('name').primaryKey(),
+  owner: text('owner').notNull(),
+  until: integer('until').notNull(),
+});

@@ -15,8 +15,8 @@ export interface ResponseDoc {
   example: unknown;
   /** Extra named examples shown beside `example` (e.g. one per gate status). */
   examples?: Record<string, { summary: string; value: unknown }>;
-  /** `text/plain` bodies (metrics) are documented but not validated by Elysia. */
-  contentType?: 'application/json' | 'text/plain';
+  /** `text/plain` (metrics) and `text/html` (the check page) bodies are documented but not validated by Elysia. */
+  contentType?: 'application/json' | 'text/plain' | 'text/html';
 }
 
 export interface ParameterDoc {

@@ -241,7 +241,8 @@ export const GATE_OPERATION: OperationDoc = {
   summary: 'Status of a security check (the CI gate)',
   description:
     'Always 200 for a well-formed id. Pipelines poll until the status is final (`error`, `fail` or `success`) and fail unless it is `success`. ' +
-    'Triage in DefectDojo (false positive, risk accepted, …) is reflected within SECBOT_GATE_CACHE_TTL_MS. No credentials: CI jobs call it.',
+    'Triage in DefectDojo (false positive, risk accepted, …) is reflected within SECBOT_GATE_CACHE_TTL_MS. No credentials needed: CI jobs call it. ' +
+    'When SECBOT_RESULTS_TOKEN is set, only `Authorization: Bearer <token>` gets the details; other callers get `status`, `reason`, `stale` and `counts`.',
   tags: ['gate'],
   parameters: [checkIdParam('security_check_id')],
   responses: {

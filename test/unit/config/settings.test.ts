@@ -281,3 +281,27 @@ describe('database URL', () => {
     expect(isPostgresUrl('postgresql://h/d')).toBe(false);
   });
 });
+
+describe('results in GitLab and the results read token', () => {
+  test('api_token is optional per instance; the public URL loses its trailing slash; re-evaluation defaults to 5 min / 14 days', () => {
+    const s = loadSettings({ GITLAB_CONFIGS: configs(instance({ api_token: 'glpat-API-s3cret' }), instance({ host: 'https://other.local', webhook_secret_token: 'other-hook-secret' })), SECBOT_PUBLIC_URL: 'https://secbot.example/' });
+    expect(s.gitlab.map((g) => g.apiToken)).toEqual(['glpat-API-s3cret', undefined]);
+    expect(s.publicUrl).toBe('https://secbot.example');
+    expect(s.reevaluate).toEqual({ intervalMs: 300_000, maxAgeMs: 14 * 86_400_000 });
+    expect(s.resultsToken).toBeUndefined();
+  });
+
+  test.each([
+    [{ SECBOT_PUBLIC_URL: 'javascript:alert(1)' }, 'SECBOT_PUBLIC_URL'],
+    [{ SECBOT_RESULTS_TOKEN: 'short' }, 'SECBOT_RESULTS_TOKEN'],
+    [{ SECBOT_REEVALUATE_INTERVAL_MS: '10' }, 'SECBOT_REEVALUATE_INTERVAL_MS'],
+    [{ SECBOT_REEVALUATE_MAX_AGE_DAYS: '0' }, 'SECBOT_REEVALUATE_MAX_AGE_DAYS'],
+  ])('%o is refused, naming the variable and not the value', (env, variable) => {
+    const message = errorOf(() => loadSettings({ ...BASE, ...env })).message;
+    expectSafe(message, variable, ['short', 'javascript:alert']);
+  });
+
+  test('an empty api_token is refused with its place', () => {
+    expectSafe(errorOf(() => parseGitlabConfigs(configs(instance({ api_token: '' })))).message, 'GITLAB_CONFIGS[0].api_token');
+  });
+});

@@ -57,12 +57,12 @@ let root: string;
 let results: Map<string, Finding[]>;
 const groups = new Map<string, Example>();
 examples.forEach((r, i) => {
-  r.tp.forEach((e, j) => groups.set(`r${i}/tp${j}`, e));
-  r.fp.forEach((e, j) => groups.set(`r${i}/fp${j}`, e));
+  r.tp.forEach((e, j) => void groups.set(`r${i}/tp${j}`, e));
+  r.fp.forEach((e, j) => void groups.set(`r${i}/fp${j}`, e));
 });
-placeholderExamples().forEach((e, j) => groups.set(`ph/${j}`, e));
+placeholderExamples().forEach((e, j) => void groups.set(`ph/${j}`, e));
 const providerTokens = providerTokenExamples();
-providerTokens.forEach((p, j) => groups.set(`pt/${j}`, p.example));
+providerTokens.forEach((p, j) => void groups.set(`pt/${j}`, p.example));
 
 beforeAll(() => {
   root = mkdtempSync(join(tmpdir(), 'secbot-pack-test-'));

@@ -18,6 +18,7 @@ import { baseApp } from '../../../src/http/common.ts';
 import { silentLogger } from '../../../src/log/logger.ts';
 import { createMetrics } from '../../../src/observability/metrics.ts';
 import type { AdminService } from '../../../src/services/admin-service.ts';
+import type { CheckPageDeps } from '../../../src/services/check-page.ts';
 import type { IntakeService } from '../../../src/services/intake-service.ts';
 import type { StatusService } from '../../../src/services/status-service.ts';
 import { type Json, refsAndDefs, resolve, undocumented, VALIDATOR_PYTHON, validateWithOpenapiSpecValidator } from '../../helpers/openapi.ts';
@@ -28,6 +29,7 @@ const apps = (docs = true) => ({
   intake: intakeApp({ ...common(docs), name: 'intake', intake: {} as IntakeService, maxBodyBytes: 1024, bufferBytes: 4096 }),
   results: resultsApp({ ...common(docs), name: 'results', status: {} as StatusService, admin: { service: {} as AdminService, token: 'admin-token-0123456789' } }),
   'results without admin': resultsApp({ ...common(docs), name: 'results', status: {} as StatusService, admin: null }),
+  'results with the check page': resultsApp({ ...common(docs), name: 'results', status: {} as StatusService, admin: null, page: {} as CheckPageDeps }),
   worker: baseApp({ ...common(docs), name: 'worker' }),
 });
 

@@ -55,9 +55,33 @@ export interface Sanitized {
   holds: (text: string) => boolean;
 }
 
+const SEVERITY_RANK = ['Critical', 'High', 'Medium', 'Low', 'Info'];
+const rank = (f: RawFinding) => {
+  const sev = severityOfTags(f.Tags ?? []);
+  return sev ? SEVERITY_RANK.indexOf(sev) : SEVERITY_RANK.length;
+};
+/** Heuristic rules (SecBot's pack, gitleaks' generic ones) give way to a rule that knows the provider. */
+const generic = (f: RawFinding) => f.RuleID.startsWith('secbot-') || f.RuleID.startsWith('generic-');
+
+/**
+ * One secret at one place matched by several rules (a provider token in `KEY=…` is also a "shell assignment") is
+ * one leak, reported by the most severe, most specific rule: two findings would mean two DefectDojo findings to
+ * triage for one secret.
+ */
+export function dedupeOverlaps(raw: readonly RawFinding[]): RawFinding[] {
+  const best = new Map<string, RawFinding>();
+  for (const f of raw) {
+    const at = [f.Commit, f.File, f.StartLine, f.Secret].join('\u0000');
+    const prev = best.get(at);
+    if (!prev || rank(f) < rank(prev) || (rank(f) === rank(prev) && generic(prev) && !generic(f))) best.set(at, f);
+  }
+  return raw.filter((f) => best.get([f.Commit, f.File, f.StartLine, f.Secret].join('\u0000')) === f);
+}
+
 /** Fingerprints, keys and masked entries for every finding; the raw values are not part of the result. */
-export function sanitize(raw: readonly RawFinding[], key: Uint8Array): Sanitized {
-  const secrets = secretList(raw.map((f) => f.Secret));
+export function sanitize(all: readonly RawFinding[], key: Uint8Array): Sanitized {
+  const raw = dedupeOverlaps(all);
+  const secrets = secretList(all.map((f) => f.Secret));
   const leaks = raw.map((f) => toLeak(f, key, secrets));
   const mask = (text: string) => maskSecrets(text, secrets);
   if (leaks.some((l) => holdsSecret(l, secrets))) {
