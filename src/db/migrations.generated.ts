@@ -80,6 +80,16 @@ export const EMBEDDED_MIGRATIONS: { sqlite: EmbeddedMigration[]; pg: EmbeddedMig
         "CREATE INDEX `publications_due_idx` ON `publications` (`due_at`);",
         "CREATE TABLE `published_statuses` (\n\t`check_id` text NOT NULL,\n\t`notifier` text NOT NULL,\n\t`target` text NOT NULL,\n\t`name` text NOT NULL,\n\t`state` text NOT NULL,\n\t`description` text NOT NULL,\n\t`pipeline_id` integer,\n\t`updated_at` integer NOT NULL,\n\tPRIMARY KEY(`check_id`, `notifier`, `target`)\n);"
       ]
+    },
+    {
+      "tag": "0006_answer_cache",
+      "when": 1796192914257,
+      "hash": "c1305636a6a41297c01d9788593562ff6378bce9d5dbcb99221b0535fb285923",
+      "statements": [
+        "ALTER TABLE `checks` ADD `rev` integer DEFAULT 0 NOT NULL;",
+        "CREATE INDEX `check_leaks_leak_idx` ON `check_leaks` (`project`,`scan`,`leak_key`);",
+        "CREATE INDEX `leak_outputs_external_idx` ON `leak_outputs` (`output`,`external_id`);"
+      ]
     }
   ],
   "pg": [
@@ -159,6 +169,16 @@ export const EMBEDDED_MIGRATIONS: { sqlite: EmbeddedMigration[]; pg: EmbeddedMig
         "CREATE TABLE \"publications\" (\n\t\"check_id\" text NOT NULL,\n\t\"notifier\" text NOT NULL,\n\t\"dirty\" integer NOT NULL,\n\t\"due_at\" bigint,\n\t\"lease_owner\" text,\n\t\"lease_until\" bigint,\n\t\"attempts\" integer NOT NULL,\n\t\"last_error\" text,\n\t\"state_key\" text,\n\t\"created_at\" bigint NOT NULL,\n\t\"updated_at\" bigint NOT NULL,\n\tCONSTRAINT \"publications_check_id_notifier_pk\" PRIMARY KEY(\"check_id\",\"notifier\")\n);",
         "CREATE TABLE \"published_statuses\" (\n\t\"check_id\" text NOT NULL,\n\t\"notifier\" text NOT NULL,\n\t\"target\" text NOT NULL,\n\t\"name\" text NOT NULL,\n\t\"state\" text NOT NULL,\n\t\"description\" text NOT NULL,\n\t\"pipeline_id\" bigint,\n\t\"updated_at\" bigint NOT NULL,\n\tCONSTRAINT \"published_statuses_check_id_notifier_target_pk\" PRIMARY KEY(\"check_id\",\"notifier\",\"target\")\n);",
         "CREATE INDEX \"publications_due_idx\" ON \"publications\" USING btree (\"due_at\");"
+      ]
+    },
+    {
+      "tag": "0006_answer_cache",
+      "when": 1796192914988,
+      "hash": "c0e74418824cf4461d41916f430d8d20d21b61178843e9248e6e5118a733a1db",
+      "statements": [
+        "ALTER TABLE \"checks\" ADD COLUMN \"rev\" integer DEFAULT 0 NOT NULL;",
+        "CREATE INDEX \"check_leaks_leak_idx\" ON \"check_leaks\" USING btree (\"project\",\"scan\",\"leak_key\");",
+        "CREATE INDEX \"leak_outputs_external_idx\" ON \"leak_outputs\" USING btree (\"output\",\"external_id\");"
       ]
     }
   ]

@@ -36,7 +36,7 @@ export class PublicationStore {
    * An event for a check was accepted (or was a duplicate): make sure the publishers of its job have a row, record the
    * merge request the commit heads, and mark the check due. Runs inside the intake's transaction.
    */
-  async recordEvent(tx: Db, e: { checkId: string; publishers: readonly string[]; mergeRequest: { projectId: number; iid: number } | null }): Promise<void> {
+  async recordEvent(tx: Db, e: PublicationEvent & { checkId: string }): Promise<void> {
     const now = nowSql(tx.dialect);
     for (const notifier of e.publishers) {
       await tx.run(sql`INSERT INTO publications (check_id, notifier, dirty, due_at, attempts, created_at, updated_at)
@@ -48,6 +48,40 @@ export class PublicationStore {
         ON CONFLICT (check_id, project_id, mr_iid) DO UPDATE SET state = 'open', updated_at = excluded.updated_at`);
     }
     await this.markDue(tx, [e.checkId], { forget: e.mergeRequest !== null });
+  }
+
+  /**
+   * Postgres: `recordEvent` for the check that CTE `ck` (column `id`) of one statement creates, as CTEs of that
+   * statement (the intake's one-round-trip path, src/db/checks.ts); bind `eventValues`. Rows of the check that would
+   * already exist are marked due as `markDue` does.
+   */
+  static newCheckCtes(): SQL {
+    const now = nowSql('postgres');
+    const p = (name: string) => sql.placeholder(name);
+    return sql`pub AS (
+      INSERT INTO publications (check_id, notifier, dirty, due_at, attempts, created_at, updated_at)
+      SELECT ck.id, n.notifier, 1, ${now}, 0, ${now}, ${now}
+      FROM ck, jsonb_array_elements_text(CAST(${p('pub_publishers')} AS text)::jsonb) AS n(notifier)
+      ON CONFLICT (check_id, notifier) DO NOTHING RETURNING 1
+    ), pub_due AS (
+      UPDATE publications SET dirty = dirty + 1, updated_at = ${now},
+        state_key = CASE WHEN CAST(${p('pub_mr_iid')} AS bigint) IS NULL THEN state_key ELSE NULL END,
+        due_at = CASE WHEN due_at IS NOT NULL AND due_at > ${now} AND attempts > 0 THEN due_at ELSE ${now} END
+      WHERE check_id IN (SELECT id FROM ck) RETURNING 1
+    ), mr AS (
+      INSERT INTO check_merge_requests (check_id, project_id, mr_iid, state, created_at, updated_at)
+      SELECT ck.id, CAST(${p('pub_mr_project')} AS bigint), CAST(${p('pub_mr_iid')} AS bigint), 'open', ${now}, ${now}
+      FROM ck WHERE CAST(${p('pub_mr_iid')} AS bigint) IS NOT NULL
+      ON CONFLICT (check_id, project_id, mr_iid) DO UPDATE SET state = 'open', updated_at = excluded.updated_at RETURNING 1
+    )`;
+  }
+
+  static eventValues(e: PublicationEvent): Record<string, unknown> {
+    return {
+      pub_publishers: JSON.stringify(e.publishers),
+      pub_mr_project: e.mergeRequest?.projectId ?? null,
+      pub_mr_iid: e.mergeRequest?.iid ?? null,
+    };
   }
 
   /**
@@ -247,6 +281,12 @@ export class PublicationStore {
   async releaseLease(name: string, owner: string): Promise<void> {
     await this.db.run(sql`DELETE FROM leases WHERE name = ${name} AND owner = ${owner}`);
   }
+}
+
+/** What an accepted (or repeated) event means for publishing: the publishers of its job, the MR its commit heads. */
+export interface PublicationEvent {
+  publishers: readonly string[];
+  mergeRequest: { projectId: number; iid: number } | null;
 }
 
 export interface NoteKey {

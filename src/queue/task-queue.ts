@@ -11,15 +11,22 @@
  * is placed next to the head of the queue instead of behind the whole flood (start-time fair queueing).
  */
 import { sql, type SQL } from 'drizzle-orm';
-import type { Db } from '../db/database.ts';
+import { type Db, type Dialect, Prepared } from '../db/database.ts';
 import type { TaskSpec } from '../core/planning.ts';
 import { nowSql } from './clock.ts';
 import type { ClaimedTask, EnqueueOptions, TaskEventRow, TaskRow } from './types.ts';
 import { cancelDescendants, recordEvents, settleIn, type SettleHook, type SettleResult, type Settlement } from './settle.ts';
 
 const WORK_CHANNEL = 'secbot_tasks';
+/** How old the queue head the intake places new checks by may be (see `queueHead`). */
+const HEAD_TTL_MS = 200;
 
 export class TaskQueue {
+  private notifying: Promise<void> | null = null;
+  private notifyAgain = false;
+  private head: { tag: number; at: number } | null = null;
+  private headRead: Promise<number> | null = null;
+
   constructor(readonly db: Db) {}
 
   private get now(): SQL {
@@ -50,6 +57,92 @@ export class TaskQueue {
     // Delivered when the transaction commits: idle workers in other processes wake at once instead of at their poll.
     if (tx.dialect === 'postgres') await tx.run(sql`SELECT pg_notify(${WORK_CHANNEL}, '')`);
     return rows.length;
+  }
+
+  /**
+   * Postgres: `enqueue` for the check that CTE `ck` (column `id`) of one statement creates, as CTEs of that statement
+   * (the intake writes a new check with everything it needs in one round trip, src/db/checks.ts). Same rows and tag
+   * as `enqueue`; bind `enqueueValues` with the statement's values; call `wakeWorkers` once it committed. `counts`
+   * reports what was inserted.
+   */
+  static newCheckCtes(): { ctes: SQL; counts: SQL } {
+    const now = nowSql('postgres');
+    const p = (name: string) => sql.placeholder(name);
+    const ctes = sql`tag AS (
+      SELECT GREATEST(CAST(${p('tq_head')} AS integer),
+        COALESCE((SELECT fair_tag FROM tasks WHERE fair_key = CAST(${p('tq_fair_key')} AS text) AND state IN ('queued', 'blocked')
+          ORDER BY fair_tag DESC LIMIT 1), 0)) + 1 AS v
+    ), tk AS (
+      INSERT INTO tasks (check_id, generation, name, kind, handler, payload, state, pending_parents, attempts,
+        max_attempts, run_at, timeout_ms, created_at, updated_at, fair_key, fair_tag)
+      SELECT ck.id, 1, s.name, s.kind, s.handler, s.payload, CASE WHEN s.pp > 0 THEN 'blocked' ELSE 'queued' END, s.pp, 0,
+        CAST(${p('tq_max_attempts')} AS integer), ${now}, CAST(${p('tq_timeout_ms')} AS integer), ${now}, ${now},
+        CAST(${p('tq_fair_key')} AS text), tag.v
+      FROM ck, tag, jsonb_to_recordset(CAST(${p('tq_specs')} AS text)::jsonb)
+        AS s(ord integer, name text, kind text, handler text, payload text, pp integer)
+      ORDER BY s.ord
+      RETURNING id, name
+    ), dp AS (
+      INSERT INTO task_deps (parent_id, child_id)
+      SELECT pt.id, ct.id FROM jsonb_to_recordset(CAST(${p('tq_deps')} AS text)::jsonb) AS e(parent text, child text)
+        JOIN tk pt ON pt.name = e.parent JOIN tk ct ON ct.name = e.child
+      RETURNING 1
+    )`;
+    return { ctes, counts: sql`(SELECT count(*) FROM tk)::int AS tasks, (SELECT count(*) FROM dp)::int AS deps` };
+  }
+
+  /**
+   * The queue's head for fair tags (the lowest tag of a runnable queued task), as read at most `HEAD_TTL_MS` ago: the
+   * intake's one-statement path takes it as a value. Read by its own statement, planned at each read: a plan kept from
+   * when the queue was empty would sort every queued task to find the lowest once the queue is long. Slightly old is
+   * fine for fairness: a new check is placed at most a few tasks earlier than with the exact head, never behind it.
+   */
+  async queueHead(now = Date.now()): Promise<number> {
+    if (this.head && now - this.head.at < HEAD_TTL_MS) return this.head.tag;
+    this.headRead ??= this.db
+      .all<{ tag: number | null }>(QUEUE_HEAD.bind({}))
+      .then((rows) => {
+        this.head = { tag: Number(rows[0]?.tag ?? 0), at: Date.now() };
+        return this.head.tag;
+      })
+      .finally(() => {
+        this.headRead = null;
+      });
+    return this.headRead;
+  }
+
+  /**
+   * Postgres: wakes idle workers in other processes (NOTIFY) after work was committed outside `enqueue` (the intake's
+   * one-statement path). Not inside the writing transaction: a transaction that notifies holds Postgres's notify lock
+   * through its commit, so concurrent deliveries would wait for each other's disk flush. Coalesced: while one NOTIFY
+   * is on its way, further calls send one more after it. Best effort, as every NOTIFY: workers also poll.
+   */
+  wakeWorkers(): void {
+    if (this.db.dialect !== 'postgres') return;
+    if (this.notifying) {
+      this.notifyAgain = true;
+      return;
+    }
+    this.notifying = (async () => {
+      do {
+        this.notifyAgain = false;
+        await this.db.run(sql`SELECT pg_notify(${WORK_CHANNEL}, '')`).catch(() => {});
+      } while (this.notifyAgain);
+    })().finally(() => {
+      this.notifying = null;
+    });
+  }
+
+  /** The values `newCheckCtes` binds; `head` from `queueHead`. */
+  static enqueueValues(specs: readonly TaskSpec[], opts: EnqueueOptions, fairKey: string, head: number): Record<string, unknown> {
+    return {
+      tq_head: head,
+      tq_specs: JSON.stringify(specs.map((s, ord) => ({ ord, name: s.name, kind: s.kind, handler: s.handler, payload: JSON.stringify(s.payload), pp: s.parents.length }))),
+      tq_deps: JSON.stringify(specs.flatMap((s) => s.parents.map((parent) => ({ parent, child: s.name })))),
+      tq_max_attempts: opts.maxAttempts,
+      tq_timeout_ms: opts.timeoutMs,
+      tq_fair_key: fairKey,
+    };
   }
 
   /** Calls `wake` when another process adds work (Postgres); returns how to stop listening. SQLite: polling only. */
@@ -164,6 +257,24 @@ export class TaskQueue {
 
 // biome-ignore lint: rows are dynamically typed by the driver
 type Row = Record<string, any>;
+
+const QUEUE_HEAD = new Prepared(
+  (d) => sql`SELECT fair_tag AS tag FROM tasks WHERE state = 'queued' AND run_at <= ${nowSql(d)} ORDER BY fair_tag LIMIT 1`,
+  { planEachRun: true },
+);
+
+/**
+ * What a gate answer reads of a check generation's tasks that can change (each task's id, state, attempts and last
+ * error, in id order), as one text: a subquery for the statement that reads the check (src/db/checks.ts).
+ */
+export function taskStateKeySql(dialect: Dialect, checkId: SQL, generation: SQL): SQL {
+  if (dialect === 'postgres') {
+    return sql`(SELECT json_agg(json_build_array(id, state, attempts, last_error) ORDER BY id)::text
+      FROM tasks WHERE check_id = ${checkId} AND generation = ${generation})`;
+  }
+  return sql`(SELECT json_group_array(json_array(id, state, attempts, last_error)) FROM
+      (SELECT id, state, attempts, last_error FROM tasks WHERE check_id = ${checkId} AND generation = ${generation} ORDER BY id))`;
+}
 
 /**
  * The tag of a new check of `fairKey`: one past the later of the queue's head (lowest runnable tag) and the key's

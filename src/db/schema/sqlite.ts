@@ -23,6 +23,11 @@ export const checks = sqliteTable(
     updatedAt: integer('updated_at').notNull(),
     finishedAt: integer('finished_at'),
     verdict: text('verdict'),
+    /**
+     * Grows with every write to what the gate answer reads besides this row and the check's tasks (results, leaks,
+     * what outputs made of them, notifications): the results process's answer cache compares it (src/db/answer-rev.ts).
+     */
+    rev: integer('rev').notNull().default(0),
   },
   (t) => [
     index('checks_created_idx').on(t.createdAt),
@@ -204,7 +209,11 @@ export const checkLeaks = sqliteTable(
     leakKey: text('leak_key').notNull(),
     inherited: integer('inherited').notNull(),
   },
-  (t) => [primaryKey({ columns: [t.checkId, t.generation, t.scan, t.leakKey] })],
+  (t) => [
+    primaryKey({ columns: [t.checkId, t.generation, t.scan, t.leakKey] }),
+    /** The checks resting on a leak (a change of its triage changes their answers). */
+    index('check_leaks_leak_idx').on(t.project, t.scan, t.leakKey),
+  ],
 );
 
 /** What an output made of a leak: its finding there and whether it is open (triage); external_id '' = filtered out. */
@@ -226,7 +235,11 @@ export const leakOutputs = sqliteTable(
     createdAt: integer('created_at').notNull(),
     updatedAt: integer('updated_at').notNull(),
   },
-  (t) => [primaryKey({ columns: [t.project, t.scan, t.leakKey, t.output, t.externalId] })],
+  (t) => [
+    primaryKey({ columns: [t.project, t.scan, t.leakKey, t.output, t.externalId] }),
+    /** Triage is read back by external id. */
+    index('leak_outputs_external_idx').on(t.output, t.externalId),
+  ],
 );
 
 /** First sight of each secret per project (rule, file, keyed hash of the value): what makes a finding "new". */
