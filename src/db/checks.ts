@@ -107,6 +107,19 @@ export class CheckStore {
   private async flushAll(): Promise<void> {
     while (this.pending.length > 0) {
       const group = this.pending.splice(0, MAX_GROUP);
+      // Usually every delivery succeeds: one transaction without savepoints. If one fails, the whole group rolled
+      // back (nothing stored) and goes again with a savepoint each, so the failing delivery rolls back alone.
+      const results = await this.db
+        .tx(async (tx) => {
+          const out: AcceptResult[] = [];
+          for (const p of group) out.push(await this.acceptIn(tx, p.input, p.now));
+          return out;
+        })
+        .catch(() => null);
+      if (results) {
+        group.forEach((p, i) => p.resolve(results[i]!));
+        continue;
+      }
       const outcomes: ({ ok: true; result: AcceptResult } | { ok: false; error: unknown })[] = [];
       try {
         await this.db.tx(async (tx) => {
@@ -167,27 +180,23 @@ export class CheckStore {
   }
 
   private async acceptIn(tx: Db, input: AcceptInput, now: number): Promise<AcceptResult> {
-    const record = (tx: Db) => (input.publication ? this.publications.recordEvent(tx, { checkId: input.checkId, ...input.publication }) : undefined);
-    const seen = await tx.all<{ check_id: string | null }>(
-      sql`SELECT check_id FROM deliveries WHERE key = ${input.deliveryKey}`,
-    );
-    if (seen.length > 0) {
+    const record = (tx: Db, created = false) =>
+      input.publication ? this.publications.recordEvent(tx, { checkId: input.checkId, created, ...input.publication }) : undefined;
+    const [known] = await tx.all<Known>(KNOWN.bind({ key: input.deliveryKey, id: input.checkId }));
+    if (known?.seen) {
       await record(tx);
       return { outcome: 'duplicate_delivery', checkId: input.checkId, generation: 0, tasks: 0, recordedError: null };
     }
-    const result = await this.createOrRerun(tx, input, now);
-    await record(tx);
-    await tx.run(sql`
-      INSERT INTO deliveries (key, check_id, event_type, outcome, received_at)
-      VALUES (${input.deliveryKey}, ${input.checkId}, ${input.context.eventType}, ${result.outcome}, ${now})
-      ON CONFLICT (key) DO NOTHING`);
+    const result = await this.createOrRerun(tx, input, now, known?.generation === null || known?.generation === undefined ? null : known);
+    await record(tx, result.outcome === 'accepted');
+    await tx.run(
+      INSERT_DELIVERY.bind({ key: input.deliveryKey, check_id: input.checkId, event_type: input.context.eventType, outcome: result.outcome, now }),
+    );
     return result;
   }
 
-  private async createOrRerun(tx: Db, input: AcceptInput, now: number): Promise<AcceptResult> {
-    const existing = await tx.all<{ generation: number; state: string; verdict: string | null }>(
-      sql`SELECT generation, state, verdict FROM checks WHERE id = ${input.checkId}`,
-    );
+  private async createOrRerun(tx: Db, input: AcceptInput, now: number, prevCheck: Known | null): Promise<AcceptResult> {
+    const existing = prevCheck ? [prevCheck] : [];
     const c = input.context;
     const error = 'error' in input.plan ? input.plan.error : null;
     const jobName = 'jobName' in input.plan ? input.plan.jobName : null;
@@ -195,12 +204,12 @@ export class CheckStore {
     const verdict = error ? 'error' : 'in_progress';
     const base = { checkId: input.checkId, recordedError: error };
     if (existing.length === 0) {
-      const inserted = await tx.all<{ id: string }>(sql`
-        INSERT INTO checks (id, generation, state, error, event_type, host, project_path, commit_sha, ref_name,
-          job_name, context, created_at, updated_at, finished_at, verdict)
-        VALUES (${input.checkId}, 1, ${state}, ${error}, ${c.eventType}, ${c.host}, ${c.projectPath}, ${c.commitSha},
-          ${c.ref.name}, ${jobName}, ${JSON.stringify(c)}, ${now}, ${now}, ${error ? now : null}, ${verdict})
-        ON CONFLICT (id) DO NOTHING RETURNING id`);
+      const inserted = await tx.all<{ id: string }>(
+        INSERT_CHECK.bind({
+          id: input.checkId, state, error, event_type: c.eventType, host: c.host, project_path: c.projectPath, commit_sha: c.commitSha,
+          ref_name: c.ref.name, job_name: jobName, context: JSON.stringify(c), now, finished_at: error ? now : null, verdict,
+        }),
+      );
       if (inserted.length === 0) return { ...base, outcome: 'exists', generation: 1, tasks: 0, recordedError: null };
       const tasks = 'tasks' in input.plan ? await this.queue.enqueue(tx, input.checkId, 1, input.plan.tasks, input.enqueue, fairKeyOf(c)) : 0;
       return { ...base, outcome: 'accepted', generation: 1, tasks };
@@ -298,12 +307,30 @@ export class CheckStore {
   }
 }
 
+const p = (name: string) => sql.placeholder(name);
+/** Whether the delivery was seen, and the check of its commit if there is one (generation null: none). */
+type Known = { seen: number | null; generation: number | null; state: string | null; verdict: string | null };
+const KNOWN = new Prepared(
+  () => sql`SELECT (SELECT 1 FROM deliveries WHERE key = ${p('key')}) AS seen, c.generation, c.state, c.verdict
+    FROM (SELECT 1 AS one) AS o LEFT JOIN checks c ON c.id = ${p('id')}`,
+);
+const INSERT_CHECK = new Prepared(
+  () => sql`INSERT INTO checks (id, generation, state, error, event_type, host, project_path, commit_sha, ref_name,
+      job_name, context, created_at, updated_at, finished_at, verdict)
+    VALUES (${p('id')}, 1, ${p('state')}, ${p('error')}, ${p('event_type')}, ${p('host')}, ${p('project_path')}, ${p('commit_sha')},
+      ${p('ref_name')}, ${p('job_name')}, ${p('context')}, ${p('now')}, ${p('now')}, ${p('finished_at')}, ${p('verdict')})
+    ON CONFLICT (id) DO NOTHING RETURNING id`,
+);
+const INSERT_DELIVERY = new Prepared(
+  () => sql`INSERT INTO deliveries (key, check_id, event_type, outcome, received_at)
+    VALUES (${p('key')}, ${p('check_id')}, ${p('event_type')}, ${p('outcome')}, ${p('now')}) ON CONFLICT (key) DO NOTHING`,
+);
+
 let acceptNew: Prepared | null = null;
 
 /** Postgres: a new check, its task graph, its publication rows, its MR link and the delivery, as one statement. */
 function acceptNewStatement(): Prepared {
   acceptNew ??= new Prepared(() => {
-    const p = (name: string) => sql.placeholder(name);
     const tasks = TaskQueue.newCheckCtes();
     return sql`WITH ck AS (
       INSERT INTO checks (id, generation, state, error, event_type, host, project_path, commit_sha, ref_name, job_name,
@@ -320,8 +347,7 @@ function acceptNewStatement(): Prepared {
       ON CONFLICT (key) DO NOTHING RETURNING 1
     )
     SELECT (SELECT count(*) FROM ck)::int AS created, ${tasks.counts},
-      (SELECT count(*) FROM pub)::int + (SELECT count(*) FROM pub_due)::int + (SELECT count(*) FROM mr)::int
-        + (SELECT count(*) FROM dl)::int AS recorded`;
+      (SELECT count(*) FROM pub)::int + (SELECT count(*) FROM mr)::int + (SELECT count(*) FROM dl)::int AS recorded`;
   });
   return acceptNew;
 }

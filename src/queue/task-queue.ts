@@ -39,21 +39,13 @@ export class TaskQueue {
    */
   async enqueue(tx: Db, checkId: string, generation: number, specs: TaskSpec[], opts: EnqueueOptions, fairKey: string): Promise<number> {
     if (specs.length === 0) return 0;
-    const now = nowSql(tx.dialect);
     const tag = await fairTagFor(tx, fairKey);
-    const values = specs.map(
-      (s) => sql`(${checkId}, ${generation}, ${s.name}, ${s.kind}, ${s.handler}, ${JSON.stringify(s.payload)},
-        ${s.parents.length > 0 ? 'blocked' : 'queued'}, ${s.parents.length}, 0, ${opts.maxAttempts}, ${now},
-        ${opts.timeoutMs}, ${now}, ${now}, ${fairKey}, ${tag})`,
+    const graph = graphValues(specs);
+    const k = { check_id: checkId, generation };
+    const rows = await tx.all<{ id: number }>(
+      INSERT_TASKS.bind({ ...k, specs: graph.specs, max_attempts: opts.maxAttempts, timeout_ms: opts.timeoutMs, fair_key: fairKey, tag }),
     );
-    const rows = await tx.all<{ id: number; name: string }>(sql`
-      INSERT INTO tasks (check_id, generation, name, kind, handler, payload, state, pending_parents, attempts,
-        max_attempts, run_at, timeout_ms, created_at, updated_at, fair_key, fair_tag)
-      VALUES ${sql.join(values, sql`, `)}
-      RETURNING id, name`);
-    const ids = new Map(rows.map((r) => [r.name, Number(r.id)]));
-    const deps = specs.flatMap((s) => s.parents.map((p) => sql`(${ids.get(p)!}, ${ids.get(s.name)!})`));
-    if (deps.length > 0) await tx.run(sql`INSERT INTO task_deps (parent_id, child_id) VALUES ${sql.join(deps, sql`, `)}`);
+    if (graph.deps !== '[]') await tx.run(INSERT_DEPS.bind({ ...k, deps: graph.deps }));
     // Delivered when the transaction commits: idle workers in other processes wake at once instead of at their poll.
     if (tx.dialect === 'postgres') await tx.run(sql`SELECT pg_notify(${WORK_CHANNEL}, '')`);
     return rows.length;
@@ -135,10 +127,11 @@ export class TaskQueue {
 
   /** The values `newCheckCtes` binds; `head` from `queueHead`. */
   static enqueueValues(specs: readonly TaskSpec[], opts: EnqueueOptions, fairKey: string, head: number): Record<string, unknown> {
+    const graph = graphValues(specs);
     return {
       tq_head: head,
-      tq_specs: JSON.stringify(specs.map((s, ord) => ({ ord, name: s.name, kind: s.kind, handler: s.handler, payload: JSON.stringify(s.payload), pp: s.parents.length }))),
-      tq_deps: JSON.stringify(specs.flatMap((s) => s.parents.map((parent) => ({ parent, child: s.name })))),
+      tq_specs: graph.specs,
+      tq_deps: graph.deps,
       tq_max_attempts: opts.maxAttempts,
       tq_timeout_ms: opts.timeoutMs,
       tq_fair_key: fairKey,
@@ -282,15 +275,61 @@ export function taskStateKeySql(dialect: Dialect, checkId: SQL, generation: SQL)
  * checks of one key the same tag; that only ties them (broken by id), it loses nothing.
  */
 async function fairTagFor(tx: Db, fairKey: string): Promise<number> {
-  const now = nowSql(tx.dialect);
-  const rows = await tx.all<{ head: number | null; last: number | null }>(sql`
-    SELECT
-      (SELECT fair_tag FROM tasks WHERE state = 'queued' AND run_at <= ${now} ORDER BY fair_tag LIMIT 1) AS head,
-      (SELECT fair_tag FROM tasks WHERE fair_key = ${fairKey} AND state IN ('queued', 'blocked')
-        ORDER BY fair_tag DESC LIMIT 1) AS last`);
+  const rows = await tx.all<{ head: number | null; last: number | null }>(FAIR_TAG.bind({ fair_key: fairKey }));
   const r = rows[0];
   return Math.max(Number(r?.head ?? 0), Number(r?.last ?? 0)) + 1;
 }
+
+const FAIR_TAG = new Prepared(
+  (d) => sql`SELECT
+      (SELECT fair_tag FROM tasks WHERE state = 'queued' AND run_at <= ${nowSql(d)} ORDER BY fair_tag LIMIT 1) AS head,
+      (SELECT fair_tag FROM tasks WHERE fair_key = ${sql.placeholder('fair_key')} AND state IN ('queued', 'blocked')
+        ORDER BY fair_tag DESC LIMIT 1) AS last`,
+);
+
+/** A task graph as two JSON texts: the tasks in order (payload as its own JSON text) and the edges by name. */
+function graphValues(specs: readonly TaskSpec[]): { specs: string; deps: string } {
+  return {
+    specs: JSON.stringify(specs.map((s, ord) => ({ ord, name: s.name, kind: s.kind, handler: s.handler, payload: JSON.stringify(s.payload), pp: s.parents.length }))),
+    deps: JSON.stringify(specs.flatMap((s) => s.parents.map((parent) => ({ parent, child: s.name })))),
+  };
+}
+
+/** The tasks of a graph (graphValues().specs), in order: ids grow in plan order. One statement text for every plan. */
+const INSERT_TASKS = new Prepared((d) => {
+  const p = (name: string) => sql.placeholder(name);
+  const now = nowSql(d);
+  const rows =
+    d === 'postgres'
+      ? sql`jsonb_to_recordset(CAST(${p('specs')} AS text)::jsonb) AS s(ord integer, name text, kind text, handler text, payload text, pp integer)`
+      : sql`(SELECT json_extract(value, '$.ord') AS ord, json_extract(value, '$.name') AS name, json_extract(value, '$.kind') AS kind,
+          json_extract(value, '$.handler') AS handler, json_extract(value, '$.payload') AS payload, json_extract(value, '$.pp') AS pp
+          FROM json_each(${p('specs')})) AS s`;
+  const int = (name: string) => (d === 'postgres' ? sql`CAST(${p(name)} AS integer)` : p(name));
+  const text = (name: string) => (d === 'postgres' ? sql`CAST(${p(name)} AS text)` : p(name));
+  return sql`INSERT INTO tasks (check_id, generation, name, kind, handler, payload, state, pending_parents, attempts,
+      max_attempts, run_at, timeout_ms, created_at, updated_at, fair_key, fair_tag)
+    SELECT ${text('check_id')}, ${int('generation')}, s.name, s.kind, s.handler, s.payload,
+      CASE WHEN s.pp > 0 THEN 'blocked' ELSE 'queued' END, s.pp, 0, ${int('max_attempts')}, ${now}, ${int('timeout_ms')},
+      ${now}, ${now}, ${text('fair_key')}, ${int('tag')}
+    FROM ${rows} WHERE 1 = 1 ORDER BY s.ord
+    RETURNING id`;
+});
+
+/** The edges of a graph (graphValues().deps), between the tasks of one check generation by name. */
+const INSERT_DEPS = new Prepared((d) => {
+  const p = (name: string) => sql.placeholder(name);
+  const checkId = d === 'postgres' ? sql`CAST(${p('check_id')} AS text)` : p('check_id');
+  const generation = d === 'postgres' ? sql`CAST(${p('generation')} AS integer)` : p('generation');
+  const edges =
+    d === 'postgres'
+      ? sql`jsonb_to_recordset(CAST(${p('deps')} AS text)::jsonb) AS e(parent text, child text)`
+      : sql`(SELECT json_extract(value, '$.parent') AS parent, json_extract(value, '$.child') AS child FROM json_each(${p('deps')})) AS e`;
+  return sql`INSERT INTO task_deps (parent_id, child_id)
+    SELECT pt.id, ct.id FROM ${edges}
+      JOIN tasks pt ON pt.check_id = ${checkId} AND pt.generation = ${generation} AND pt.name = e.parent
+      JOIN tasks ct ON ct.check_id = ${checkId} AND ct.generation = ${generation} AND ct.name = e.child`;
+});
 
 async function claimIn(db: Db, owner: string, limit: number, leaseMs: number): Promise<ClaimedTask[]> {
   const now = nowSql(db.dialect);
