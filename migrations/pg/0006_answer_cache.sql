@@ -1,3 +1,9 @@
+CREATE TABLE "revisions" (
+	"name" text PRIMARY KEY NOT NULL,
+	"rev" integer NOT NULL
+);
+--> statement-breakpoint
 ALTER TABLE "checks" ADD COLUMN "rev" integer DEFAULT 0 NOT NULL;--> statement-breakpoint
-CREATE INDEX "check_leaks_leak_idx" ON "check_leaks" USING btree ("project","scan","leak_key");--> statement-breakpoint
-CREATE INDEX "leak_outputs_external_idx" ON "leak_outputs" USING btree ("output","external_id");
+ALTER TABLE "tasks" ADD COLUMN "rev" integer DEFAULT 0 NOT NULL;--> statement-breakpoint
+CREATE INDEX "leak_outputs_external_idx" ON "leak_outputs" USING btree ("output","external_id");--> statement-breakpoint
+CREATE INDEX "tasks_rev_idx" ON "tasks" USING btree ("check_id","generation","rev");

@@ -1,37 +1,30 @@
 /**
  * The revision of a check's gate answer. The results process keeps computed answers in memory and serves one again
- * only while nothing it was computed from changed (src/services/answer-cache.ts). It reads the check row and the
- * check's tasks on every request and compares them by content; everything else an answer reads — scan and output
- * results, the leaks the check rests on (own and inherited), what outputs made of them (triage), the notification
- * ledger — is covered by `checks.rev`, which every write to those tables bumps in the same transaction, for every
- * check whose answer it may change:
+ * only while nothing it was computed from changed (src/services/answer-cache.ts). It reads a key on every request
+ * (src/db/checks.ts `answerKey`, one statement): the check's `rev`, generation and creation time, the sum of its tasks'
+ * `rev` (src/queue/ bumps a task's on every change of state, attempts or last error) and, for an answer resting on
+ * leaks, the `triage` revision. What bumps which, always in the transaction of the write:
  *
- *   scan_results, output_results, notifications   → the check itself (`bumpRev`)
- *   check_leaks, leaks (novelty)                   → the check, and every check resting on the leak (`bumpRevOfLeaks`)
- *   leak_outputs (an import, a triage change)      → every check resting on the leak (`bumpRevOfLeaks`, `…OfExternal`)
+ *   the check row (planned again, masked, verdict)             → its `rev` (src/db/checks.ts)
+ *   scan_results, output_results, notifications, check_leaks   → the check's `rev` (`bumpRev`)
+ *   leak_outputs (an import, triage read back), leaks.is_new   → the `triage` revision (`bumpTriageRev`): these rows
+ *                                                                 are shared by every check inheriting the leak
  *
  * A write that forgets its bump would let a results process answer from before it: add one to every new write there.
+ * The triage revision is one row taken last in its transaction, so bumping it cannot deadlock with other writers.
  */
-import { sql, type SQL } from 'drizzle-orm';
-import type { Db } from './database.ts';
+import { sql } from 'drizzle-orm';
+import { type Db, Prepared } from './database.ts';
 
-const list = (values: readonly string[]): SQL => sql.join(values.map((v) => sql`${v}`), sql`, `);
+const BUMP = new Prepared(() => sql`UPDATE checks SET rev = rev + 1 WHERE id = ${sql.placeholder('id')}`);
+const BUMP_TRIAGE = new Prepared(
+  () => sql`INSERT INTO revisions (name, rev) VALUES ('triage', 1) ON CONFLICT (name) DO UPDATE SET rev = revisions.rev + 1`,
+);
 
 export async function bumpRev(db: Db, checkId: string): Promise<void> {
-  await db.run(sql`UPDATE checks SET rev = rev + 1 WHERE id = ${checkId}`);
+  await db.run(BUMP.bind({ id: checkId }));
 }
 
-/** Every check resting on one of these leaks of a project's scan component. */
-export async function bumpRevOfLeaks(db: Db, project: string, scan: string, leakKeys: readonly string[]): Promise<void> {
-  if (leakKeys.length === 0) return;
-  await db.run(sql`UPDATE checks SET rev = rev + 1 WHERE id IN (SELECT check_id FROM check_leaks
-    WHERE project = ${project} AND scan = ${scan} AND leak_key IN (${list([...new Set(leakKeys)])}))`);
-}
-
-/** The leaks behind rows a statement just changed (`RETURNING project, scan, leak_key`), grouped per component. */
-export async function bumpRevOfLeakRows(db: Db, rows: readonly { project: string; scan: string; leak_key: string }[]): Promise<void> {
-  const groups = Map.groupBy(rows, (r) => `${r.project}\u0000${r.scan}`);
-  for (const group of groups.values()) {
-    await bumpRevOfLeaks(db, group[0]!.project, group[0]!.scan, group.map((r) => r.leak_key));
-  }
+export async function bumpTriageRev(db: Db): Promise<void> {
+  await db.run(BUMP_TRIAGE.bind({}));
 }

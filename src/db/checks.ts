@@ -117,7 +117,7 @@ export class CheckStore {
         })
         .catch(() => null);
       if (results) {
-        group.forEach((p, i) => p.resolve(results[i]!));
+        for (const [i, p] of group.entries()) p.resolve(results[i]!);
         continue;
       }
       const outcomes: ({ ok: true; result: AcceptResult } | { ok: false; error: unknown })[] = [];
@@ -273,9 +273,9 @@ export class CheckStore {
   }
 
   /**
-   * What identifies the state of a check's gate answer, in one statement: the answer revision (./answer-rev.ts; every
-   * UPDATE of a check row bumps it too), the generation and creation time (a check pruned and created again is another
-   * check), and its tasks' states by content. Equal keys mean an equal answer, up to the triage TTL. Null: no check.
+   * What identifies the state of a check's gate answer, in one statement (./answer-rev.ts): its revision (every UPDATE
+   * of a check row bumps it too), generation and creation time (a check pruned and created again is another check),
+   * its tasks' revisions and the triage revision. Equal keys mean an equal answer, up to the triage TTL. Null: no check.
    */
   async answerKey(id: string): Promise<Record<string, unknown> | null> {
     const rows = await this.db.all<Record<string, unknown>>(ANSWER_KEY.bind({ id }));
@@ -353,7 +353,8 @@ function acceptNewStatement(): Prepared {
 }
 
 const ANSWER_KEY = new Prepared(
-  (d) => sql`SELECT c.rev, c.generation, c.created_at, ${taskStateKeySql(d, sql`c.id`, sql`c.generation`)} AS tasks
+  () => sql`SELECT c.rev, c.generation, c.created_at, ${taskStateKeySql(sql`c.id`, sql`c.generation`)} AS tasks,
+      (SELECT rev FROM revisions WHERE name = 'triage') AS triage
     FROM checks c WHERE c.id = ${sql.placeholder('id')}`,
 );
 

@@ -6,13 +6,13 @@
  * The one invariant everything rests on: a coverage row is written in the same transaction as the leaks its scan
  * found. Whoever reads coverage first and leaks second therefore knows every leak of every covered history.
  *
- * Writes that change what a check's gate answer rests on bump the answer revision of every check concerned, in the
- * same transaction (./answer-rev.ts).
+ * Writes that change what a gate answer rests on bump its revision in the same transaction (./answer-rev.ts): the
+ * check's own for its links to leaks, the triage revision for what is shared (outputs' findings, novelty).
  */
 import { sql, type SQL } from 'drizzle-orm';
 import type { CheckLeak, LeakKind, LeakRecord } from '../core/leaks.ts';
 import type { ScanReport } from '../core/results.ts';
-import { bumpRev, bumpRevOfLeakRows, bumpRevOfLeaks } from './answer-rev.ts';
+import { bumpRev, bumpTriageRev } from './answer-rev.ts';
 import type { Db } from './database.ts';
 
 export const projectKey = (c: { host: string; projectPath: string }) => `${c.host}/${c.projectPath}`;
@@ -114,7 +114,8 @@ export class HistoryStore {
       if (won.length === 0) continue;
       await tx.run(sql`UPDATE leaks SET is_new = 1 WHERE project = ${project} AND scan = ${scan}
         AND leak_key IN (${list(won.map((w) => w.leak_key))})`);
-      await bumpRevOfLeaks(tx, project, scan, won.map((w) => w.leak_key));
+      // A leak found before may be new after all (its first sight lost a race): every check inheriting it shows that.
+      await bumpTriageRev(tx);
     }
   }
 
@@ -166,43 +167,41 @@ export class HistoryStore {
           ON CONFLICT (project, scan, leak_key, output, external_id) DO UPDATE SET url = excluded.url, title = excluded.title,
             severity = excluded.severity, open = excluded.open, state_at = excluded.state_at, refresh_error = NULL,
             updated_at = excluded.updated_at`);
-        await bumpRevOfLeaks(tx, project, scan, part.map((r) => r.leakKey));
       }
+      if (rows.length > 0) await bumpTriageRev(tx);
     });
   }
 
   /**
-   * After triage was read again: each external finding's state, or why reading it failed. Only rows whose visible
-   * state changed (open, or the refresh error) bump the answers resting on them; the others just get the new time.
+   * After triage was read again: each external finding's state, or why reading it failed. Only a change of what an
+   * answer shows (open, or the refresh error) bumps the triage revision; unchanged rows just get the new time.
    */
   async updateStates(
     output: string,
     updates: readonly { externalId: string; open: boolean }[] | { externalIds: readonly string[]; error: string },
     now = Date.now(),
   ): Promise<void> {
-    type Changed = { project: string; scan: string; leak_key: string };
     await this.db.tx(async (tx) => {
+      let changed = 0;
       if ('error' in updates) {
         for (const part of chunks(updates.externalIds)) {
-          const changed = await tx.all<Changed>(sql`UPDATE leak_outputs SET refresh_error = ${updates.error}, updated_at = ${now}
+          changed += await tx.run(sql`UPDATE leak_outputs SET refresh_error = ${updates.error}, updated_at = ${now}
             WHERE output = ${output} AND external_id IN (${list(part)})
-              AND (refresh_error IS NULL OR refresh_error <> ${updates.error}) RETURNING project, scan, leak_key`);
-          await bumpRevOfLeakRows(tx, changed);
+              AND (refresh_error IS NULL OR refresh_error <> ${updates.error})`);
         }
-        return;
-      }
-      for (const open of [true, false]) {
-        const ids = updates.filter((u) => u.open === open).map((u) => u.externalId);
-        for (const part of chunks(ids)) {
-          const changed = await tx.all<Changed>(sql`UPDATE leak_outputs SET open = ${open ? 1 : 0}, state_at = ${now},
-              refresh_error = NULL, updated_at = ${now}
-            WHERE output = ${output} AND external_id IN (${list(part)}) AND (open <> ${open ? 1 : 0} OR refresh_error IS NOT NULL)
-            RETURNING project, scan, leak_key`);
-          await bumpRevOfLeakRows(tx, changed);
-          await tx.run(sql`UPDATE leak_outputs SET state_at = ${now}, updated_at = ${now}
-            WHERE output = ${output} AND external_id IN (${list(part)}) AND state_at < ${now}`);
+      } else {
+        for (const open of [true, false]) {
+          const ids = updates.filter((u) => u.open === open).map((u) => u.externalId);
+          for (const part of chunks(ids)) {
+            changed += await tx.run(sql`UPDATE leak_outputs SET open = ${open ? 1 : 0}, state_at = ${now},
+                refresh_error = NULL, updated_at = ${now}
+              WHERE output = ${output} AND external_id IN (${list(part)}) AND (open <> ${open ? 1 : 0} OR refresh_error IS NOT NULL)`);
+            await tx.run(sql`UPDATE leak_outputs SET state_at = ${now}, updated_at = ${now}
+              WHERE output = ${output} AND external_id IN (${list(part)}) AND state_at < ${now}`);
+          }
         }
       }
+      if (changed > 0) await bumpTriageRev(tx);
     });
   }
 }

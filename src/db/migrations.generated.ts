@@ -83,11 +83,13 @@ export const EMBEDDED_MIGRATIONS: { sqlite: EmbeddedMigration[]; pg: EmbeddedMig
     },
     {
       "tag": "0006_answer_cache",
-      "when": 1796192914257,
-      "hash": "c1305636a6a41297c01d9788593562ff6378bce9d5dbcb99221b0535fb285923",
+      "when": 1796196169145,
+      "hash": "f27fc8b7dd5c802556e13d900721162023161dda7237a3865e23df865ac7191b",
       "statements": [
+        "CREATE TABLE `revisions` (\n\t`name` text PRIMARY KEY NOT NULL,\n\t`rev` integer NOT NULL\n);",
         "ALTER TABLE `checks` ADD `rev` integer DEFAULT 0 NOT NULL;",
-        "CREATE INDEX `check_leaks_leak_idx` ON `check_leaks` (`project`,`scan`,`leak_key`);",
+        "ALTER TABLE `tasks` ADD `rev` integer DEFAULT 0 NOT NULL;",
+        "CREATE INDEX `tasks_rev_idx` ON `tasks` (`check_id`,`generation`,`rev`);",
         "CREATE INDEX `leak_outputs_external_idx` ON `leak_outputs` (`output`,`external_id`);"
       ]
     }
@@ -173,12 +175,14 @@ export const EMBEDDED_MIGRATIONS: { sqlite: EmbeddedMigration[]; pg: EmbeddedMig
     },
     {
       "tag": "0006_answer_cache",
-      "when": 1796192914988,
-      "hash": "c0e74418824cf4461d41916f430d8d20d21b61178843e9248e6e5118a733a1db",
+      "when": 1796196169858,
+      "hash": "0d1a12b9ff596288cee8430dcd9ac4ab02a1b5b77aa56996bf44895e6d6c73a7",
       "statements": [
+        "CREATE TABLE \"revisions\" (\n\t\"name\" text PRIMARY KEY NOT NULL,\n\t\"rev\" integer NOT NULL\n);",
         "ALTER TABLE \"checks\" ADD COLUMN \"rev\" integer DEFAULT 0 NOT NULL;",
-        "CREATE INDEX \"check_leaks_leak_idx\" ON \"check_leaks\" USING btree (\"project\",\"scan\",\"leak_key\");",
-        "CREATE INDEX \"leak_outputs_external_idx\" ON \"leak_outputs\" USING btree (\"output\",\"external_id\");"
+        "ALTER TABLE \"tasks\" ADD COLUMN \"rev\" integer DEFAULT 0 NOT NULL;",
+        "CREATE INDEX \"leak_outputs_external_idx\" ON \"leak_outputs\" USING btree (\"output\",\"external_id\");",
+        "CREATE INDEX \"tasks_rev_idx\" ON \"tasks\" USING btree (\"check_id\",\"generation\",\"rev\");"
       ]
     }
   ]

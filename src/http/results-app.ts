@@ -38,7 +38,11 @@ export function resultsApp(
         };
       }
       const { body, cached } = await deps.status.answer(id);
-      if (!auth.bearerOk(request.headers.get('authorization'))) return cached ? (cached.limited ??= limitedAnswer(cached.body)) : limitedAnswer(body);
+      if (!auth.bearerOk(request.headers.get('authorization'))) {
+        if (!cached) return limitedAnswer(body);
+        cached.limited ??= limitedAnswer(cached.body);
+        return cached.limited;
+      }
       // A cached answer was checked against the response schema when it was first sent; its JSON goes out as is.
       return cached ? (new Response(cached.json, { headers: JSON_HEADERS }) as never) : body;
     },

@@ -1,15 +1,19 @@
 /**
  * Gate answers the results process computed, kept to answer the next poll of the same check from one statement
- * (src/db/checks.ts `answerKey`) instead of seven. An answer is served again only while its key is unchanged in every
- * column — the answer revision (src/db/answer-rev.ts), generation, creation time and the tasks' states — and its
- * triage is younger than the TTL (`until`). Bounded in entries and bytes; the least recently used go first.
+ * (src/db/checks.ts `answerKey`) instead of seven. An answer is served again only while its key is unchanged
+ * (src/db/answer-rev.ts: the check's revision, generation, creation time, its tasks' revisions and, for an answer
+ * resting on leaks, the triage revision) and its triage is younger than the TTL (`until`). Bounded in entries and
+ * bytes; the least recently used go first.
  */
 import type { StatusBody } from './status-details.ts';
 
 type RawRow = Readonly<Record<string, unknown>>;
 
 export interface CachedAnswer {
-  /** The key (src/db/checks.ts `answerKey`) the answer was computed from, read before everything else it read. */
+  /**
+   * The key (src/db/checks.ts `answerKey`) the answer was computed from, read before everything else it read; only
+   * its columns are compared (an answer resting on no leak leaves the triage revision out).
+   */
   key: RawRow;
   /** Epoch ms after which the answer's triage would be read again (Infinity: nothing to refresh). */
   until: number;
@@ -72,10 +76,8 @@ function sizeOf(e: CachedAnswer): number {
   return n;
 }
 
-/** Column by column: strings by content, numbers and nulls by value. */
-export function sameRow(a: RawRow, b: RawRow): boolean {
-  const keys = Object.keys(a);
-  if (keys.length !== Object.keys(b).length) return false;
-  for (const k of keys) if (a[k] !== b[k]) return false;
+/** Every column of the stored key, by value (`current` may have more). */
+export function sameRow(stored: RawRow, current: RawRow): boolean {
+  for (const k in stored) if (stored[k] !== current[k]) return false;
   return true;
 }

@@ -21,6 +21,11 @@ import { AnswerCache, type CachedAnswer } from './answer-cache.ts';
 import { buildDetails, type StatusBody } from './status-details.ts';
 import { loadVerdictInputs, verdictOf, type UnscannedPolicy, type VerdictStores } from './verdict.ts';
 
+function withoutTriage(key: Record<string, unknown>): Record<string, unknown> {
+  const { triage: _, ...rest } = key;
+  return rest;
+}
+
 export interface StatusDeps extends VerdictStores {
   checks: CheckStore;
   /** Tombstones of checks pruned by retention (absent: every unknown id is simply not started). */
@@ -92,7 +97,8 @@ export class StatusService {
     const notifications = await this.deps.results.notifications({ checkId: check.id, generation: check.generation });
     const body = buildDetails(check, verdict, inputs, notifications);
     // An answer waiting for a refresh still running is not kept: the refresh may change nothing the key covers.
-    if (settled) this.cache.set(checkId, { key, until: this.validUntil(verdict, inputs.leakOutputs), body, json: JSON.stringify(body), logFields });
+    // Only an answer resting on leaks depends on the (shared) triage revision.
+    if (settled) this.cache.set(checkId, { key: inputs.leaks.length > 0 ? key : withoutTriage(key), until: this.validUntil(verdict, inputs.leakOutputs), body, json: JSON.stringify(body), logFields });
     return { body };
   }
 

@@ -25,8 +25,8 @@ export const checks = pgTable(
     finishedAt: ms('finished_at'),
     verdict: text('verdict'),
     /**
-     * Grows with every write to what the gate answer reads besides this row and the check's tasks (results, leaks,
-     * what outputs made of them, notifications): the results process's answer cache compares it (src/db/answer-rev.ts).
+     * Grows with every write of this row and of what the gate answer reads for this check alone (scan and output
+     * results, its leaks, notifications): the results process's answer cache compares it (src/db/answer-rev.ts).
      */
     rev: integer('rev').notNull().default(0),
   },
@@ -76,12 +76,15 @@ export const tasks = pgTable(
     fairKey: text('fair_key').notNull().default(''),
     /** Claim order before id: a key's next check gets max(head of the queue, the key's last pending tag) + 1. */
     fairTag: integer('fair_tag').notNull().default(0),
+    /** Grows with every change of state, attempts or last error: the gate's answer cache sums it per check. */
+    rev: integer('rev').notNull().default(0),
   },
   (t) => [
     uniqueIndex('tasks_check_name_uq').on(t.checkId, t.generation, t.name),
     index('tasks_ready_idx').on(t.fairTag, t.id).where(sql`state = 'queued'`),
     index('tasks_fair_key_idx').on(t.fairKey, t.fairTag).where(sql`state IN ('queued', 'blocked')`),
     index('tasks_lease_idx').on(t.leaseUntil).where(sql`state = 'running'`),
+    index('tasks_rev_idx').on(t.checkId, t.generation, t.rev),
   ],
 );
 
@@ -210,11 +213,7 @@ export const checkLeaks = pgTable(
     leakKey: text('leak_key').notNull(),
     inherited: integer('inherited').notNull(),
   },
-  (t) => [
-    primaryKey({ columns: [t.checkId, t.generation, t.scan, t.leakKey] }),
-    /** The checks resting on a leak (a change of its triage changes their answers). */
-    index('check_leaks_leak_idx').on(t.project, t.scan, t.leakKey),
-  ],
+  (t) => [primaryKey({ columns: [t.checkId, t.generation, t.scan, t.leakKey] })],
 );
 
 /** What an output made of a leak: its finding there and whether it is open (triage); external_id '' = filtered out. */
@@ -343,4 +342,13 @@ export const leases = pgTable('leases', {
   name: text('name').primaryKey(),
   owner: text('owner').notNull(),
   until: ms('until').notNull(),
+});
+
+/**
+ * Named revision counters. `triage` grows with every change of what outputs made of leaks (an import, a triage
+ * change read back) and of a leak's novelty: gate answers resting on leaks are computed again (src/db/answer-rev.ts).
+ */
+export const revisions = pgTable('revisions', {
+  name: text('name').primaryKey(),
+  rev: integer('rev').notNull(),
 });
