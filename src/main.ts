@@ -174,7 +174,7 @@ function startHttpRoles(modes: Mode[], d: Services, worker: Worker | null) {
     serve('intake', intakeApp({ ...common, name: 'intake', title: 'SecBot intake', description: 'GitLab webhook receiver', intake, maxBodyBytes: settings.maxBodyBytes }), settings.intakePort);
   }
   if (modes.includes('results')) {
-    const status = new StatusService({ checks, results, queue, outputs: components.outputs, ttlMs: settings.gateCacheTtlMs, metrics, logger, refreshTimeoutMs: settings.httpTimeoutMs });
+    const status = new StatusService({ checks, results, queue, outputs: components.outputs, ttlMs: settings.gateCacheTtlMs, metrics, logger, refreshTimeoutMs: settings.httpTimeoutMs, refreshHoldMs: settings.gateRefreshHoldMs });
     const admin = settings.adminToken
       ? { service: new AdminService({ checks, results, queue, status, workflow, settings }), token: settings.adminToken }
       : null;

@@ -57,6 +57,7 @@ const settingsSchema = z.object({
   SECBOT_GIT_BIN: z.string().default('git'),
   SECBOT_GITLEAKS_BIN: z.string().default('gitleaks'),
   SECBOT_GATE_CACHE_TTL_MS: int(30_000, 0),
+  SECBOT_GATE_REFRESH_HOLD_MS: int(60_000, 0),
   SECBOT_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   SECBOT_SLACK_API_URL: z.url().default('https://slack.com/api/'),
   SECBOT_HTTP_TIMEOUT_MS: int(30_000, 100),
@@ -92,6 +93,7 @@ export type Settings = {
   gitBin: string;
   gitleaksBin: string;
   gateCacheTtlMs: number;
+  gateRefreshHoldMs: number;
   adminToken?: string;
   slackApiUrl: string;
   httpTimeoutMs: number;
@@ -135,6 +137,7 @@ export function loadSettings(env: EnvMap): Settings {
     gitBin: s.SECBOT_GIT_BIN,
     gitleaksBin: s.SECBOT_GITLEAKS_BIN,
     gateCacheTtlMs: s.SECBOT_GATE_CACHE_TTL_MS,
+    gateRefreshHoldMs: s.SECBOT_GATE_REFRESH_HOLD_MS,
     adminToken: s.SECBOT_ADMIN_TOKEN,
     slackApiUrl: s.SECBOT_SLACK_API_URL,
     httpTimeoutMs: s.SECBOT_HTTP_TIMEOUT_MS,

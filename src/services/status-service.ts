@@ -2,7 +2,9 @@
  * The gate API's logic: the check's status plus details. Output verdicts that may have changed through triage (a
  * finding marked false positive in DefectDojo) are re-read from the output at most once per TTL per check, one
  * refresh at a time; if the output cannot be reached, the last verdict known is answered and marked stale, which
- * errs on the safe side because triage only ever lifts a verdict.
+ * errs on the safe side because triage only ever lifts a verdict. A slow or hung output never stalls CI: a poll
+ * waits at most `answerWithinMs` for the refresh (which goes on in the background) and a failed refresh is
+ * remembered for `refreshHoldMs` (refresh-budget.ts).
  */
 import { FINAL_STATUSES, type GateVerdict } from '../core/gate.ts';
 import type { CheckRow, CheckStore } from '../db/checks.ts';
@@ -13,6 +15,7 @@ import type { Metrics } from '../observability/metrics.ts';
 import type { Output } from '../plugins/types.ts';
 import type { TaskQueue } from '../queue/task-queue.ts';
 import { buildDetails, type StatusBody } from './status-details.ts';
+import { RefreshBudget } from './refresh-budget.ts';
 import { loadVerdictInputs, verdictOf } from './verdict.ts';
 
 export interface StatusDeps {
@@ -25,12 +28,21 @@ export interface StatusDeps {
   metrics: Metrics;
   logger: Logger;
   refreshTimeoutMs: number;
+  /** After a failed refresh, how long polls answer the last verdict (stale) without asking the output again (default 60 s). */
+  refreshHoldMs?: number;
+  /** How long a poll waits for a refresh before answering the last verdict as stale (default 1500 ms). */
+  answerWithinMs?: number;
 }
 
-export class StatusService {
-  private inflight = new Map<string, Promise<void>>();
+/** Leaves room under the 2 s a CI poll may take for the database reads around the refresh. */
+const ANSWER_WITHIN_MS = 1_500;
 
-  constructor(private readonly deps: StatusDeps) {}
+export class StatusService {
+  private readonly budget: RefreshBudget;
+
+  constructor(private readonly deps: StatusDeps) {
+    this.budget = new RefreshBudget({ answerWithinMs: deps.answerWithinMs ?? ANSWER_WITHIN_MS, holdAfterFailureMs: deps.refreshHoldMs ?? 60_000 });
+  }
 
   async status(checkId: string): Promise<StatusBody> {
     const check = await this.deps.checks.get(checkId);
@@ -41,9 +53,11 @@ export class StatusService {
     let inputs = await loadVerdictInputs(this.deps.queue, this.deps.results, check);
     let verdict = verdictOf(check, inputs);
     if (FINAL_STATUSES.has(verdict.status) && verdict.status !== 'error' && this.needsRefresh(inputs.outputs)) {
-      await this.refresh(check, inputs.outputs);
+      const outputs = inputs.outputs;
+      const outcome = await this.budget.run(`${check.id}#${check.generation}`, () => this.refreshAll(check, outputs));
       inputs = await loadVerdictInputs(this.deps.queue, this.deps.results, check);
       verdict = verdictOf(check, inputs);
+      if (outcome === 'stale') verdict = { ...verdict, stale: true };
     }
     await this.remember(check, verdict);
     this.deps.metrics.gateVerdicts.inc({ status: verdict.status });
@@ -60,33 +74,26 @@ export class StatusService {
     return o.externalId !== null && o.status === 'imported' && this.deps.outputs.get(o.output)?.refresh !== undefined;
   }
 
-  /** One refresh per check at a time: concurrent pollers of the same check share it. */
-  private refresh(check: CheckRow, outputs: readonly StoredOutput[]): Promise<void> {
-    const key = `${check.id}#${check.generation}`;
-    let p = this.inflight.get(key);
-    if (!p) {
-      p = this.refreshAll(check, outputs).finally(() => this.inflight.delete(key));
-      this.inflight.set(key, p);
-    }
-    return p;
-  }
-
-  private async refreshAll(check: CheckRow, outputs: readonly StoredOutput[]): Promise<void> {
+  /** Refreshes every refreshable output; true when all of them succeeded. */
+  private async refreshAll(check: CheckRow, outputs: readonly StoredOutput[]): Promise<boolean> {
     const k = { checkId: check.id, generation: check.generation };
     const log = this.deps.logger.child({ check_id: check.id });
-    await Promise.all(
+    const results = await Promise.all(
       outputs.filter((o) => this.refreshable(o)).map(async (o) => {
         const plugin = this.deps.outputs.get(o.output)!;
         try {
           const signal = AbortSignal.timeout(this.deps.refreshTimeoutMs);
           const fresh = await plugin.refresh!({ check, externalId: o.externalId!, previous: o.findings, signal, log });
           await this.deps.results.updateVerdict(k, o.scan, o.output, fresh);
+          return true;
         } catch (err) {
           log.warn('refreshing the verdict failed; answering the last known verdict as stale', { output: o.output, error: err });
           await this.deps.results.updateVerdict(k, o.scan, o.output, { error: errorMessage(err) });
+          return false;
         }
       }),
     );
+    return results.every(Boolean);
   }
 
   private async remember(check: CheckRow, v: GateVerdict): Promise<void> {

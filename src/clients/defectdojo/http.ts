@@ -34,18 +34,29 @@ export class DojoHttp {
   }
 
   async get<T>(path: string, schema: z.ZodType<T>, query: Query = {}, signal?: AbortSignal): Promise<T> {
+    return (await this.send('GET', this.url(path, query), schema, undefined, signal)).data;
+  }
+
+  /**
+   * A GET plus the server's clock (its `Date` header, ms; undefined when absent), for comparing DefectDojo's own
+   * timestamps without trusting that SecBot's clock agrees with DefectDojo's.
+   */
+  async getWithServerTime<T>(path: string, schema: z.ZodType<T>, query: Query = {}, signal?: AbortSignal): Promise<{ data: T; serverTime?: number }> {
     return this.send('GET', this.url(path, query), schema, undefined, signal);
   }
 
   async postJson<T>(path: string, schema: z.ZodType<T>, body: unknown, signal?: AbortSignal): Promise<T> {
-    return this.send('POST', this.url(path), schema, { json: body }, signal);
+    return (await this.send('POST', this.url(path), schema, { json: body }, signal)).data;
   }
 
   async postForm<T>(path: string, schema: z.ZodType<T>, form: FormData, signal?: AbortSignal): Promise<T> {
-    return this.send('POST', this.url(path), schema, { form }, signal);
+    return (await this.send('POST', this.url(path), schema, { form }, signal)).data;
   }
 
-  /** Every page of a list endpoint. */
+  /**
+   * Every page of a list endpoint. Callers pass an ordering the endpoint accepts (DefectDojo answers 400 to any
+   * other `o`, and `engagements`/`tests` have no `id` ordering) or none when the result fits one page.
+   */
   async listAll<T>(path: string, item: z.ZodType<T>, query: Query, signal?: AbortSignal): Promise<T[]> {
     const page = z.object({ count: z.number(), results: z.array(item) });
     const out: T[] = [];
@@ -62,7 +73,7 @@ export class DojoHttp {
     schema: z.ZodType<T>,
     body: { json?: unknown; form?: FormData } | undefined,
     signal?: AbortSignal,
-  ): Promise<T> {
+  ): Promise<{ data: T; serverTime?: number }> {
     const headers: Record<string, string> = { Authorization: `Token ${this.o.token}`, Accept: 'application/json' };
     if (body?.json !== undefined) headers['Content-Type'] = 'application/json';
     const timeout = AbortSignal.timeout(this.o.timeoutMs);
@@ -99,7 +110,8 @@ export class DojoHttp {
       const issue = parsed.error.issues[0];
       throw new PermanentError(`${SERVICE} answered ${what} with an unexpected shape (${issue?.path.join('.')}: ${issue?.message}); is DEFECTDOJO__URL a DefectDojo API v2?`);
     }
-    return parsed.data;
+    const date = Date.parse(res.headers.get('date') ?? '');
+    return { data: parsed.data, serverTime: Number.isNaN(date) ? undefined : date };
   }
 }
 
