@@ -1,7 +1,8 @@
 /**
  * A TCP proxy in front of a server (the real DefectDojo or the fake) that a test can freeze: while frozen it still
  * accepts connections and reads requests but never forwards or answers anything — a hung server, as opposed to a
- * stopped one. Thawing closes every connection that was held, so no held request reaches the server late.
+ * stopped one (`stopListening`: connections are refused). Thawing closes every connection that was held, so no
+ * held request reaches the server late. The shared real DefectDojo itself is never stopped or frozen.
  */
 import type { Socket, TCPSocketListener } from 'bun';
 
@@ -26,8 +27,11 @@ export interface TcpProxy {
   /** Back to forwarding; connections held while frozen are closed. */
   thaw(): void;
   readonly frozen: boolean;
-  /** Connections accepted so far (to prove a request reached the proxy). */
+  /** Connections accepted so far (to prove a request reached the proxy, or that none did). */
   readonly accepted: number;
+  /** A stopped server: the port refuses connections until `listenAgain`. */
+  stopListening(): void;
+  listenAgain(): void;
   stop(): Promise<void>;
 }
 
@@ -87,9 +91,9 @@ export function startTcpProxy(target: { host: string; port: number }): TcpProxy 
       },
     }).catch(() => closePair(p));
 
-  const listener: TCPSocketListener<Pair> = Bun.listen<Pair>({
+  const listen = (port: number): TCPSocketListener<Pair> => Bun.listen<Pair>({
     hostname: '127.0.0.1',
-    port: 0,
+    port,
     socket: {
       open(s) {
         accepted += 1;
@@ -118,10 +122,16 @@ export function startTcpProxy(target: { host: string; port: number }): TcpProxy 
       },
     },
   });
+  let listener: TCPSocketListener<Pair> | null = listen(0);
+  const port = listener.port;
+  const closeAll = () => {
+    for (const p of pairs) closePair(p);
+    pairs.clear();
+  };
 
   return {
-    url: `http://127.0.0.1:${listener.port}`,
-    port: listener.port,
+    url: `http://127.0.0.1:${port}`,
+    port,
     get frozen() {
       return frozen;
     },
@@ -141,10 +151,18 @@ export function startTcpProxy(target: { host: string; port: number }): TcpProxy 
         }
       }
     },
+    stopListening() {
+      listener?.stop(true);
+      listener = null;
+      closeAll();
+    },
+    listenAgain() {
+      listener ??= listen(port);
+    },
     async stop() {
-      for (const p of pairs) closePair(p);
-      pairs.clear();
-      listener.stop(true);
+      closeAll();
+      listener?.stop(true);
+      listener = null;
     },
   };
 }
