@@ -111,6 +111,16 @@ forEachTarget('DefectDojo API contract', (kind) => {
     expect(secbotAnswer.deduplication_complete).toBeUndefined();
   });
 
+  test('a report the parser rejects: 400 with the parser message, and the test stays behind at percent_complete 50', async () => {
+    const ctx = await raw.context(name('broken'));
+    const tag = `broken-${RUN_ID}-${kind}`;
+    const answer = await raw.importScan({ engagement: String(ctx.engagement), tags: tag }, 'not json');
+    expect(answer).toMatchObject({ status: 400, body: { message: "['Expecting value: line 1 column 1 (char 0)']", pro: PRO } });
+    const left = await client.findTestsByTag(tag);
+    expect(left.map((x) => x.percent_complete)).toEqual([50]);
+    expect((await client.importProgress(left[0]!.id)).findings).toBe(0);
+  });
+
   test('filters SecBot uses: id lists, product scope, hash_code contains, booleans only as true/false', async () => {
     const ctx = await raw.context(name('filters'));
     const imported = await raw.importScan({ engagement: String(ctx.engagement) }, gitleaksReport(3));

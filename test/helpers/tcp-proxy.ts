@@ -27,8 +27,10 @@ export interface TcpProxy {
   /** Back to forwarding; connections held while frozen are closed. */
   thaw(): void;
   readonly frozen: boolean;
-  /** Connections accepted so far (to prove a request reached the proxy, or that none did). */
+  /** Connections accepted so far. */
   readonly accepted: number;
+  /** Chunks of request bytes swallowed while frozen: grows whenever a client sends a request to the hung server. */
+  readonly heldChunks: number;
   /** A stopped server: the port refuses connections until `listenAgain`. */
   stopListening(): void;
   listenAgain(): void;
@@ -65,6 +67,7 @@ export function startTcpProxy(target: { host: string; port: number }): TcpProxy 
   const pairs = new Set<Pair>();
   let frozen = false;
   let accepted = 0;
+  let heldChunks = 0;
   const connectUpstream = (p: Pair) =>
     Bun.connect<Pair>({
       hostname: target.host,
@@ -106,6 +109,7 @@ export function startTcpProxy(target: { host: string; port: number }): TcpProxy 
         const p = s.data;
         if (frozen || p.held) {
           p.held = true;
+          heldChunks += 1;
           return;
         }
         send(p.upstream, d);
@@ -137,6 +141,9 @@ export function startTcpProxy(target: { host: string; port: number }): TcpProxy 
     },
     get accepted() {
       return accepted;
+    },
+    get heldChunks() {
+      return heldChunks;
     },
     freeze() {
       frozen = true;
