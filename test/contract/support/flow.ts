@@ -60,7 +60,7 @@ export class Flow {
     const before = o.before ?? repo.commit({ files: { 'README.md': 'hello\n' }, message: 'init' });
     const sha = repo.commit({ files, message: 'add configuration' });
     const payload = pushPayload({ gitlabUrl: this.world.gitlab.url, path, before, after: sha });
-    const headers = o.key ? { 'Idempotency-Key': o.key } : {};
+    const headers: Record<string, string> = o.key ? { 'Idempotency-Key': o.key } : {};
     const res = await this.world.deliver(HEADERS.push, payload, headers);
     if (res.status !== 200) throw new Error(`webhook answered ${res.status}: ${await res.text()}`);
     return { checkId: this.world.checkId(path, sha), sha, payload, headers };

@@ -85,10 +85,10 @@ function configuredField(f: HashInput, field: string): string {
 
 /**
  * `fields`: DD_HASHCODE_FIELDS_PER_SCANNER's entry for "Gitleaks Scan", or null (no entry: the legacy hash).
- * cwe 0 also falls back to the legacy hash (HASHCODE_ALLOWS_NULL_CWE is true only for a few scanners).
+ * (cwe 0 would be allowed: HASHCODE_ALLOWS_NULL_CWE defaults to true for scanners it does not list.)
  */
 export function computeHashCode(f: HashInput, fields: readonly string[] | null = null): string {
-  const configured = fields && fields.length > 0 && fields.every((x) => ALLOWED_FIELDS.has(x)) && f.cwe !== 0;
+  const configured = fields && fields.length > 0 && fields.every((x) => ALLOWED_FIELDS.has(x));
   let text = configured
     ? fields.map((x) => configuredField(f, x)).join('')
     : f.title + pyStr(f.cwe) + pyStr(f.line) + pyStr(f.file_path) + f.description;
