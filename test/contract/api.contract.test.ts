@@ -121,7 +121,7 @@ forEachTarget('DefectDojo API contract', (kind) => {
     expect((await client.importProgress(left[0]!.id)).findings).toBe(0);
   });
 
-  test('filters SecBot uses: id lists, product scope, hash_code contains, booleans only as true/false', async () => {
+  test('filters SecBot uses: id lists, product scope minus a tagged test, hash_code contains, booleans only as true/false', async () => {
     const ctx = await raw.context(name('filters'));
     const imported = await raw.importScan({ engagement: String(ctx.engagement) }, gitleaksReport(3));
     const testId = imported.body.test_id as number;
@@ -130,6 +130,10 @@ forEachTarget('DefectDojo API contract', (kind) => {
     const [first, , third] = ids as [number, number, number];
     expect((await client.findingsByIds([third, first])).map((f) => f.id)).toEqual([first, third]);
     expect((await client.findingsOfProduct(ctx.product)).map((f) => f.id)).toEqual(ids);
+    const tagged = await raw.importScan({ engagement: String(ctx.engagement), tags: 'check-other' }, gitleaksReport(2, { prefix: 'lib' }));
+    const taggedIds = (await client.findingsOfTest(tagged.body.test_id)).map((f) => f.id);
+    expect((await client.findingsOfProduct(ctx.product)).map((f) => f.id)).toEqual([...ids, ...taggedIds]);
+    expect((await client.findingsOfProduct(ctx.product, 'CHECK-other')).map((f) => f.id)).toEqual(ids);
     const hash = (await client.findingsByIds([ids[1]!]))[0]!.hash_code!;
     expect((await raw.ok(`findings/?test=${testId}&hash_code=${hash.slice(0, 12).toUpperCase()}`)).results.map((f: Json) => f.id)).toEqual([ids[1]]);
     for (const v of ['1', '0', 'yes']) expect((await raw.ok(`findings/?test=${testId}&active=${v}`)).count).toBe(3);

@@ -130,9 +130,13 @@ export class DefectDojoApi {
     }
     return out;
   }
-  /** Every finding of the product, oldest first: one paged listing instead of a lookup per finding. */
-  findingsOfProduct(productId: number, signal?: AbortSignal) {
-    return this.http.listAll('findings', findingSchema, { test__engagement__product: productId, o: 'id' }, signal);
+  /**
+   * Every finding of the product, oldest first, except those of tests tagged `exceptTestTag` (the check's own test,
+   * which the caller has already read): one paged listing instead of a lookup per finding.
+   */
+  findingsOfProduct(productId: number, exceptTestTag?: string, signal?: AbortSignal) {
+    const query = { test__engagement__product: productId, not_test__tags: exceptTestTag?.toLowerCase(), o: 'id' };
+    return this.http.listAll('findings', findingSchema, query, signal);
   }
   /**
    * How far an import into this test has come: its newest finding (the importer saves them one by one) and the

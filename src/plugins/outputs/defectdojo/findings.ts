@@ -19,12 +19,12 @@ export function isOpen(f: DojoFinding): boolean {
 export async function summarise(
   api: DefectDojoApi,
   findings: DojoFinding[],
-  opts: { productId?: number; previous?: readonly FindingSummary[]; signal?: AbortSignal },
+  opts: { productId?: number; testTag?: string; previous?: readonly FindingSummary[]; signal?: AbortSignal },
 ): Promise<FindingSummary[]> {
   const originals = await originalsOf(api, findings, opts.signal);
   const known = new Map((opts.previous ?? []).map((p) => [p.id, p]));
   const needsNovelty = opts.productId !== undefined && findings.some((f) => !known.has(String(f.id)) && !f.duplicate);
-  const older = needsNovelty ? await oldestIdByHash(api, opts.productId!, opts.signal) : new Map<string, number>();
+  const older = needsNovelty ? await oldestIdByHash(api, findings, opts.productId!, opts.testTag, opts.signal) : new Map<string, number>();
   return findings.map((f) => {
     const open = f.duplicate ? openDuplicate(f, originals) : isOpen(f);
     const previous = known.get(String(f.id));
@@ -46,10 +46,13 @@ async function originalsOf(api: DefectDojoApi, findings: DojoFinding[], signal?:
   return new Map(found.map((f) => [f.id, f]));
 }
 
-/** The oldest finding id per hash_code in the product: one paged listing, not a lookup per finding. */
-async function oldestIdByHash(api: DefectDojoApi, productId: number, signal?: AbortSignal): Promise<Map<string, number>> {
+/**
+ * The oldest finding id per hash_code in the product: one paged listing, not a lookup per finding. The test's own
+ * findings (already in hand) are left out of the listing by its tag, which for a new product makes it one empty page.
+ */
+async function oldestIdByHash(api: DefectDojoApi, own: DojoFinding[], productId: number, testTag: string | undefined, signal?: AbortSignal): Promise<Map<string, number>> {
   const oldest = new Map<string, number>();
-  for (const f of await api.findingsOfProduct(productId, signal)) {
+  for (const f of [...own, ...(await api.findingsOfProduct(productId, testTag, signal))]) {
     if (!f.hash_code) continue;
     const seen = oldest.get(f.hash_code);
     if (seen === undefined || f.id < seen) oldest.set(f.hash_code, f.id);
