@@ -10,7 +10,7 @@
  * Printed per run: total, the scan task, the output task, DefectDojo's import request, and the other DefectDojo
  * requests (count, total time) — the batching shows in the count.
  *
- *   bun bench/dojo-push/run.ts [--findings 300] [--runs 2]
+ *   bun bench/dojo-push/run.ts [--findings 300] [--runs 2] [--detail]   (--detail: every DefectDojo request of each run)
  * DefectDojo: DEFECTDOJO_CONTRACT_URL / DEFECTDOJO_CONTRACT_TOKEN, else DEFECTDOJO__URL / DEFECTDOJO__TOKEN
  * (`eval "$(../shared/defectdojo/defectdojo.sh env | sed 's/^/export /')"`).
  */
@@ -35,6 +35,7 @@ function opt(name: string, def: string): string {
 }
 const N = Number(opt('findings', '300'));
 const RUNS = Number(opt('runs', '2'));
+const DETAIL = process.argv.includes('--detail');
 const DD_URL = (process.env.DEFECTDOJO_CONTRACT_URL ?? process.env.DEFECTDOJO__URL ?? '').replace(/\/+$/, '');
 const DD_TOKEN = process.env.DEFECTDOJO_CONTRACT_TOKEN ?? process.env.DEFECTDOJO__TOKEN ?? '';
 if (!DD_URL || !DD_TOKEN) throw new Error('set DEFECTDOJO_CONTRACT_URL and DEFECTDOJO_CONTRACT_TOKEN (or DEFECTDOJO__URL / DEFECTDOJO__TOKEN)');
@@ -164,6 +165,7 @@ async function main(): Promise<void> {
       console.log(
         `| ${run} | ${(run - 1) * N} | ${secs(total)} | ${secs(span('scan'))} | ${secs(span('output'))} | ${imports.map((c) => secs(c.ms)).join(' + ')} | ${others.length} requests, ${secs(others.reduce((a, c) => a + c.ms, 0))} |`,
       );
+      if (DETAIL) for (const c of mine) console.log(`    ${c.method} ${c.path} ${c.status} ${secs(c.ms)} (at +${secs(c.startedAt - t0)})`);
       before = after;
     }
   } finally {
