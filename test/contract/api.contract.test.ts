@@ -130,10 +130,11 @@ forEachTarget('DefectDojo API contract', (kind) => {
     const [first, , third] = ids as [number, number, number];
     expect((await client.findingsByIds([third, first])).map((f) => f.id)).toEqual([first, third]);
     expect((await client.findingsOfProduct(ctx.product)).map((f) => f.id)).toEqual(ids);
-    const tagged = await raw.importScan({ engagement: String(ctx.engagement), tags: 'check-other' }, gitleaksReport(2, { prefix: 'lib' }));
-    const taggedIds = (await client.findingsOfTest(tagged.body.test_id)).map((f) => f.id);
-    expect((await client.findingsOfProduct(ctx.product)).map((f) => f.id)).toEqual([...ids, ...taggedIds]);
-    expect((await client.findingsOfProduct(ctx.product, 'CHECK-other')).map((f) => f.id)).toEqual(ids);
+    const scanA = await raw.importScan({ engagement: String(ctx.engagement), tags: ['check-other', 'scan:a'] }, gitleaksReport(2, { prefix: 'lib' }));
+    const scanB = await raw.importScan({ engagement: String(ctx.engagement), tags: ['check-other', 'scan:b'] }, gitleaksReport(1, { prefix: 'etc' }));
+    const [aIds, bIds] = [(await client.findingsOfTest(scanA.body.test_id)).map((f) => f.id), (await client.findingsOfTest(scanB.body.test_id)).map((f) => f.id)];
+    expect((await client.findingsOfProduct(ctx.product)).map((f) => f.id)).toEqual([...ids, ...aIds, ...bIds]);
+    expect((await client.findingsOfProduct(ctx.product, { checkTag: 'CHECK-other', scanTag: 'scan:a' })).map((f) => f.id)).toEqual([...ids, ...bIds]);
     const hash = (await client.findingsByIds([ids[1]!]))[0]!.hash_code!;
     expect((await raw.ok(`findings/?test=${testId}&hash_code=${hash.slice(0, 12).toUpperCase()}`)).results.map((f: Json) => f.id)).toEqual([ids[1]]);
     for (const v of ['1', '0', 'yes']) expect((await raw.ok(`findings/?test=${testId}&active=${v}`)).count).toBe(3);

@@ -131,12 +131,19 @@ export class DefectDojoApi {
     return out;
   }
   /**
-   * Every finding of the product, oldest first, except those of tests tagged `exceptTestTag` (the check's own test,
-   * which the caller has already read): one paged listing instead of a lookup per finding.
+   * Every finding of the product, oldest first: paged listings instead of a lookup per finding. With `except`, the
+   * findings of the test tagged with both tags (the check's own test for one scan, which the caller has already read)
+   * are left out — DefectDojo cannot exclude one test, so: tests without the check tag, plus the check's tests
+   * without the scan tag (its other scans).
    */
-  findingsOfProduct(productId: number, exceptTestTag?: string, signal?: AbortSignal) {
-    const query = { test__engagement__product: productId, not_test__tags: exceptTestTag?.toLowerCase(), o: 'id' };
-    return this.http.listAll('findings', findingSchema, query, signal);
+  async findingsOfProduct(productId: number, except?: { checkTag: string; scanTag: string }, signal?: AbortSignal): Promise<DojoFinding[]> {
+    const product = { test__engagement__product: productId, o: 'id' };
+    if (!except) return this.http.listAll('findings', findingSchema, product, signal);
+    const [others, siblings] = await Promise.all([
+      this.http.listAll('findings', findingSchema, { ...product, not_test__tags: except.checkTag.toLowerCase() }, signal),
+      this.http.listAll('findings', findingSchema, { ...product, test__tags: except.checkTag.toLowerCase(), not_test__tags: except.scanTag.toLowerCase() }, signal),
+    ]);
+    return [...others, ...siblings].sort((a, b) => a.id - b.id);
   }
   /**
    * How far an import into this test has come: its newest finding (the importer saves them one by one) and the

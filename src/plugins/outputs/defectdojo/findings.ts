@@ -19,12 +19,12 @@ export function isOpen(f: DojoFinding): boolean {
 export async function summarise(
   api: DefectDojoApi,
   findings: DojoFinding[],
-  opts: { productId?: number; testTag?: string; previous?: readonly FindingSummary[]; signal?: AbortSignal },
+  opts: { productId?: number; ownTest?: { checkTag: string; scanTag: string }; previous?: readonly FindingSummary[]; signal?: AbortSignal },
 ): Promise<FindingSummary[]> {
   const originals = await originalsOf(api, findings, opts.signal);
   const known = new Map((opts.previous ?? []).map((p) => [p.id, p]));
   const needsNovelty = opts.productId !== undefined && findings.some((f) => !known.has(String(f.id)) && !f.duplicate);
-  const older = needsNovelty ? await oldestIdByHash(api, findings, opts.productId!, opts.testTag, opts.signal) : new Map<string, number>();
+  const older = needsNovelty ? await oldestIdByHash(api, findings, opts.productId!, opts.ownTest, opts.signal) : new Map<string, number>();
   return findings.map((f) => {
     const open = f.duplicate ? openDuplicate(f, originals) : isOpen(f);
     const previous = known.get(String(f.id));
@@ -47,12 +47,18 @@ async function originalsOf(api: DefectDojoApi, findings: DojoFinding[], signal?:
 }
 
 /**
- * The oldest finding id per hash_code in the product: one paged listing, not a lookup per finding. The test's own
- * findings (already in hand) are left out of the listing by its tag, which for a new product makes it one empty page.
+ * The oldest finding id per hash_code in the product: paged listings, not a lookup per finding. The test's own
+ * findings (already in hand) are left out of the listings by its tags, which for a new product makes them empty pages.
  */
-async function oldestIdByHash(api: DefectDojoApi, own: DojoFinding[], productId: number, testTag: string | undefined, signal?: AbortSignal): Promise<Map<string, number>> {
+async function oldestIdByHash(
+  api: DefectDojoApi,
+  own: DojoFinding[],
+  productId: number,
+  ownTest: { checkTag: string; scanTag: string } | undefined,
+  signal?: AbortSignal,
+): Promise<Map<string, number>> {
   const oldest = new Map<string, number>();
-  for (const f of [...own, ...(await api.findingsOfProduct(productId, testTag, signal))]) {
+  for (const f of [...own, ...(await api.findingsOfProduct(productId, ownTest, signal))]) {
     if (!f.hash_code) continue;
     const seen = oldest.get(f.hash_code);
     if (seen === undefined || f.id < seen) oldest.set(f.hash_code, f.id);

@@ -71,7 +71,8 @@ class DefectDojoOutput implements Output {
     );
     const testId = (await this.existingTest(req)) ?? (await this.importAfterGrace(req, context.engagementId));
     const findings = await this.api.findingsOfTest(testId, signal);
-    const summaries = await summarise(this.api, findings, { productId: context.productId, testTag: req.check.id, signal });
+    const ownTest = { checkTag: req.check.id, scanTag: scanTagOf(req.scanName) };
+    const summaries = await summarise(this.api, findings, { productId: context.productId, ownTest, signal });
     req.log.info('DefectDojo test ready', { test_id: testId, findings: summaries.length, new: summaries.filter((f) => f.isNew).length });
     return {
       status: 'imported',
