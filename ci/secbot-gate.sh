@@ -123,10 +123,10 @@ details_of() {
   if [ "$HAVE_JQ" = 1 ]; then
     # shellcheck disable=SC2016 # $max is a jq variable, not a shell one
     "$SECBOT_JQ" -r --argjson max "$MAX_FINDINGS" '
-      .outputs[]? |
-        "  report from \(.name // "output") (scan \(.scan // "?")): \(.url // "no link")",
-        ((.findings // [])[:$max][] | "    - \(if .severity then "[\(.severity)] " else "" end)\(.title // "finding"): \(.url // "no link")"),
-        (if ((.findings // []) | length) > $max then "    ... and \((.findings | length) - $max) more" else empty end)
+      (.outputs[]? | "  report from \(.name // "output") (scan \(.scan // "?")): \(.url // "no link")"),
+      ([(.findings // [])[] | select(.open)] as $open |
+        ($open[:$max][] | "    - \(if .severity then "[\(.severity)] " else "" end)\(.title // "finding")\(if .file then " (\(.file):\(.line // 0), commit \((.commit // "")[0:8])\(if .inherited then ", inherited" else "" end))" else "" end): \(.url // "no link")"),
+        (if ($open | length) > $max then "    ... and \(($open | length) - $max) more" else empty end))
     ' <"$BODY" 2>/dev/null
   else
     flat=$(tr '\n' ' ' <"$BODY")

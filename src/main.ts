@@ -13,6 +13,7 @@ import { CheckStore } from './db/checks.ts';
 import type { Db } from './db/database.ts';
 import { migrate } from './db/migrate.ts';
 import { describeDatabaseUrl, openDatabase } from './db/open.ts';
+import { HistoryStore } from './db/history.ts';
 import { ResultStore } from './db/results.ts';
 import { baseApp } from './http/common.ts';
 import { intakeApp } from './http/intake-app.ts';
@@ -26,7 +27,7 @@ import { AdminService } from './services/admin-service.ts';
 import { IntakeService } from './services/intake-service.ts';
 import { StatusService } from './services/status-service.ts';
 import { TaskRunner } from './services/task-runner.ts';
-import { refreshVerdicts } from './services/verdict.ts';
+import { refreshVerdicts, unscannedPolicyOf, type UnscannedPolicy } from './services/verdict.ts';
 import { parseArgs, USAGE, UsageError } from './cli/args.ts';
 import { loadAll } from './cli/load.ts';
 import { validateCommand } from './cli/validate.ts';
@@ -119,13 +120,18 @@ export async function startSecbot(opts: {
   const queue = new TaskQueue(db);
   const checks = new CheckStore(db, queue);
   const results = new ResultStore(db);
+  const history = new HistoryStore(db);
+  const policy = unscannedPolicyOf(workflow);
+  if (settings.fingerprintKeyDerived) {
+    logger.warn('SECBOT_FINGERPRINT_KEY is not set: secret fingerprints use a key derived from the webhook tokens; set it (the same on every process) so rotating a token does not make every secret look new');
+  }
   const components = instantiate(workflow, { settings, logger, fetch });
   metrics.registry.onCollect(async () => {
     const depth = await queue.depth();
     metrics.queueTasks.reset();
     for (const d of depth) metrics.queueTasks.set({ state: d.state, kind: d.kind }, d.count);
   });
-  const services: Services = { settings, workflow, logger, metrics, db, queue, checks, results, components };
+  const services: Services = { settings, workflow, logger, metrics, db, queue, checks, results, history, policy, components };
   const worker = modes.includes('worker') ? startWorker(services) : null;
   const stopListening = worker ? await queue.onNewWork(() => worker.poke()) : async () => {};
   const { servers, ports } = startHttpRoles(modes, services, worker);
@@ -155,12 +161,14 @@ interface Services {
   queue: TaskQueue;
   checks: CheckStore;
   results: ResultStore;
+  history: HistoryStore;
+  policy: UnscannedPolicy;
   components: ReturnType<typeof instantiate>;
 }
 
 /** The HTTP side of each role: intake, results (+ admin), and a health/metrics app for a worker-only process. */
 function startHttpRoles(modes: Mode[], d: Services, worker: Worker | null) {
-  const { settings, workflow, logger, metrics, checks, results, queue, components } = d;
+  const { settings, workflow, logger, metrics, checks, results, history, policy, queue, components } = d;
   const servers: { port: number; stop: () => Promise<void> }[] = [];
   const ports: Runtime['ports'] = {};
   const common = { db: d.db, metrics, logger };
@@ -174,9 +182,12 @@ function startHttpRoles(modes: Mode[], d: Services, worker: Worker | null) {
     serve('intake', intakeApp({ ...common, name: 'intake', title: 'SecBot intake', description: 'GitLab webhook receiver', intake, maxBodyBytes: settings.maxBodyBytes }), settings.intakePort);
   }
   if (modes.includes('results')) {
-    const status = new StatusService({ checks, results, queue, outputs: components.outputs, ttlMs: settings.gateCacheTtlMs, metrics, logger, refreshTimeoutMs: settings.httpTimeoutMs, refreshHoldMs: settings.gateRefreshHoldMs });
+    const status = new StatusService({
+      checks, results, history, queue, policy, outputs: components.outputs, ttlMs: settings.gateCacheTtlMs, metrics, logger,
+      refreshTimeoutMs: settings.httpTimeoutMs,
+    });
     const admin = settings.adminToken
-      ? { service: new AdminService({ checks, results, queue, status, workflow, settings }), token: settings.adminToken }
+      ? { service: new AdminService({ checks, results, history, queue, policy, status, workflow, settings }), token: settings.adminToken }
       : null;
     serve('results', resultsApp({ ...common, name: 'results', title: 'SecBot results', description: 'Security check status (the CI gate) and admin API', status, admin }), settings.resultsPort);
   }
@@ -194,7 +205,9 @@ async function run(modes: Mode[], settings: Settings, workflow: Workflow, redact
 }
 
 function startWorker(d: Services): Worker {
-  const runner = new TaskRunner({ checks: d.checks, results: d.results, components: d.components, settings: d.settings, logger: d.logger });
+  const runner = new TaskRunner({
+    checks: d.checks, results: d.results, history: d.history, queue: d.queue, components: d.components, settings: d.settings, logger: d.logger,
+  });
   const w = d.settings.worker;
   const worker = new Worker(d.queue, runner.handle, {
     owner: `${hostname()}/${process.pid}/${crypto.randomUUID().slice(0, 8)}`,

@@ -34,6 +34,7 @@ import { catalogOf } from '../../src/plugins/registry.ts';
 import { TaskQueue } from '../../src/queue/task-queue.ts';
 import { IntakeService } from '../../src/services/intake-service.ts';
 import { StatusService } from '../../src/services/status-service.ts';
+import { HistoryStore } from '../../src/db/history.ts';
 import { ResultStore } from '../../src/db/results.ts';
 import { createDatabaseUrl } from '../../test/helpers/db.ts';
 import { machineFacts, reproduceLine } from '../lib/machine.ts';
@@ -161,7 +162,10 @@ async function main() {
       await res.text();
     }, N, false);
     const results = new ResultStore(db);
-    const status = new StatusService({ checks, results, queue, outputs: new Map(), ttlMs: 30_000, metrics, logger, refreshTimeoutMs: 1000 });
+    const history = new HistoryStore(db);
+    const status = new StatusService({
+      checks, results, history, queue, policy: () => 'note', outputs: new Map(), ttlMs: 30_000, metrics, logger, refreshTimeoutMs: 1000,
+    });
     const ids = bodies.map((b) => securityCheckId('BENCH', 'gitlab.bench.test', 'acme/webapp', JSON.parse(b.replaceAll(run, 'a0a0a0a0')).after));
     for (let i = 0; i < 200; i++) await status.status(ids[i]!);
     counts.stmts = 0;

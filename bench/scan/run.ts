@@ -57,7 +57,9 @@ function checkFor(s: Settings, projectPath: string, before: string, after: strin
 
 async function secbotScan(s: Settings, check: CheckRecord) {
   const scanner = gitleaksDefinition.create({ name: 'gitleaks', config: gitleaksConfigSchema.parse({}), env: {}, settings: s, logger: silentLogger, fetch });
-  const report = await scanner.scan({ check, instance: s.gitlab[0]!, signal: new AbortController().signal, log: silentLogger });
+  // The warm case: SecBot covered the history up to `before` (an earlier completed scan), so one commit is new.
+  const history = { coveredCommits: check.beforeSha ? [check.beforeSha] : [], leakCommits: [] };
+  const report = await scanner.scan({ check, instance: s.gitlab[0]!, signal: new AbortController().signal, log: silentLogger, scanName: 'gitleaks', history });
   if (report.summary.commits !== 1) throw new Error(`expected a 1-commit range, got ${report.summary.commits}`);
   return report;
 }

@@ -2,6 +2,7 @@
  * Service settings (seed §1.3, §2.1) read from the layered environment and validated with zod. Errors name the
  * variable and what is wrong with it, never its value: several of these are tokens.
  */
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { ConfigError } from '../core/errors.ts';
 import type { EnvMap } from './dotenv.ts';
@@ -57,11 +58,11 @@ const settingsSchema = z.object({
   SECBOT_GIT_BIN: z.string().default('git'),
   SECBOT_GITLEAKS_BIN: z.string().default('gitleaks'),
   SECBOT_GATE_CACHE_TTL_MS: int(30_000, 0),
-  SECBOT_GATE_REFRESH_HOLD_MS: int(60_000, 0),
   SECBOT_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   SECBOT_SLACK_API_URL: z.url().default('https://slack.com/api/'),
   SECBOT_HTTP_TIMEOUT_MS: int(30_000, 100),
   SECBOT_SQLITE_SYNCHRONOUS: z.enum(['FULL', 'NORMAL']).default('FULL'),
+  SECBOT_FINGERPRINT_KEY: z.string().min(32, 'must be at least 32 characters (e.g. `openssl rand -hex 32`)').optional(),
 });
 
 /** Every environment variable SecBot reads itself (config.yml components name their own). */
@@ -93,11 +94,16 @@ export type Settings = {
   gitBin: string;
   gitleaksBin: string;
   gateCacheTtlMs: number;
-  gateRefreshHoldMs: number;
   adminToken?: string;
   slackApiUrl: string;
   httpTimeoutMs: number;
   sqliteSynchronous: 'FULL' | 'NORMAL';
+  /**
+   * HMAC key of secret fingerprints (novelty, leak identity). Never stored in the database, so the fingerprints
+   * there cannot be brute-forced back into short secrets. Derived from the instances' webhook tokens when unset.
+   */
+  fingerprintKey: Uint8Array;
+  fingerprintKeyDerived: boolean;
   /** The whole layered environment: config.yml components name variables from it. */
   env: EnvMap;
 };
@@ -111,8 +117,9 @@ export function loadSettings(env: EnvMap): Settings {
   const parsed = settingsSchema.safeParse(given);
   if (!parsed.success) throw new ConfigError(formatEnvIssues(parsed.error));
   const s = parsed.data;
+  const gitlab = parseGitlabConfigs(s.GITLAB_CONFIGS);
   return {
-    gitlab: parseGitlabConfigs(s.GITLAB_CONFIGS),
+    gitlab,
     databaseUrl: normaliseDatabaseUrl(s.SECBOT_DATABASE_URL ?? s.SECBOT_POSTGRES_DSN ?? DEFAULT_DATABASE_URL),
     configPath: s.SECBOT_CONFIG,
     bind: s.SECBOT_BIND,
@@ -137,13 +144,23 @@ export function loadSettings(env: EnvMap): Settings {
     gitBin: s.SECBOT_GIT_BIN,
     gitleaksBin: s.SECBOT_GITLEAKS_BIN,
     gateCacheTtlMs: s.SECBOT_GATE_CACHE_TTL_MS,
-    gateRefreshHoldMs: s.SECBOT_GATE_REFRESH_HOLD_MS,
     adminToken: s.SECBOT_ADMIN_TOKEN,
     slackApiUrl: s.SECBOT_SLACK_API_URL,
     httpTimeoutMs: s.SECBOT_HTTP_TIMEOUT_MS,
     sqliteSynchronous: s.SECBOT_SQLITE_SYNCHRONOUS,
+    ...fingerprintKeyOf(s.SECBOT_FINGERPRINT_KEY, gitlab),
     env,
   };
+}
+
+/**
+ * Changing the key makes every secret look new once (one more announcement each), so a derived key is a fallback:
+ * README tells operators to set SECBOT_FINGERPRINT_KEY, the same on every process.
+ */
+function fingerprintKeyOf(configured: string | undefined, gitlab: readonly GitlabInstance[]) {
+  if (configured) return { fingerprintKey: createHash('sha256').update(`secbot-fingerprint\u0000${configured}`).digest(), fingerprintKeyDerived: false };
+  const material = gitlab.map((g) => g.webhookSecretToken).sort().join('\u0000');
+  return { fingerprintKey: createHash('sha256').update(`secbot-fingerprint-derived\u0000${material}`).digest(), fingerprintKeyDerived: true };
 }
 
 function formatEnvIssues(error: z.ZodError): string {

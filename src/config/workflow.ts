@@ -38,6 +38,8 @@ export interface Job {
   scans: string[];
   outputs: string[];
   notifications: string[];
+  /** Files a scan could not read (binary, over its size limit): listed (`note`) or failing the check (`fail`). */
+  unscanned: 'note' | 'fail';
 }
 
 export interface Workflow {
@@ -73,6 +75,7 @@ const fileSchema = z.object({
         scans: nameList,
         outputs: nameList,
         notifications: nameList,
+        unscanned: z.enum(['note', 'fail']).default('note'),
       }).strict(),
     )
     .min(1),
@@ -203,7 +206,14 @@ function resolveJob(
   if (j.notifications.length > 0 && j.outputs.length === 0) {
     problems.push(`${at}.notifications: notifiers report what outputs produced; add an output`);
   }
-  return { name: j.name, rules: compileRules(j.rules, at, problems), scans: j.scans, outputs: j.outputs, notifications: j.notifications };
+  return {
+    name: j.name,
+    rules: compileRules(j.rules, at, problems),
+    scans: j.scans,
+    outputs: j.outputs,
+    notifications: j.notifications,
+    unscanned: j.unscanned,
+  };
 }
 
 function compileRules(raw: Record<string, Record<string, string | number | boolean>>, at: string, problems: string[]): JobRules {

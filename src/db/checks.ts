@@ -6,6 +6,7 @@
 import { sql } from 'drizzle-orm';
 import type { CheckContext, CheckRecord } from '../core/check.ts';
 import type { GateStatus } from '../core/gate.ts';
+import type { MaskedContext } from '../core/results.ts';
 import type { TaskSpec } from '../core/planning.ts';
 import type { TaskQueue } from '../queue/task-queue.ts';
 import type { EnqueueOptions } from '../queue/types.ts';
@@ -177,6 +178,24 @@ export class CheckStore {
       await this.queue.enqueue(tx, check.id, generation, tasks, enqueue);
       return generation;
     });
+  }
+
+  /**
+   * A scan found secrets in the check's own fields (a branch named after a token): keep only the masked text, so
+   * outputs and notifiers that read the check afterwards never see the value.
+   */
+  async maskContext(id: string, masked: MaskedContext, db: Db = this.db, now = Date.now()): Promise<void> {
+    const rows = await db.all<{ context: string }>(sql`SELECT context FROM checks WHERE id = ${id}`);
+    if (!rows[0]) return;
+    const ctx = JSON.parse(String(rows[0].context)) as CheckContext;
+    if (masked.refName) ctx.ref = { ...ctx.ref, name: masked.refName };
+    if (masked.userName) ctx.userName = masked.userName;
+    if (ctx.mergeRequest) {
+      if (masked.sourceBranch) ctx.mergeRequest.sourceBranch = masked.sourceBranch;
+      if (masked.targetBranch) ctx.mergeRequest.targetBranch = masked.targetBranch;
+      if (masked.mrTitle) ctx.mergeRequest.title = masked.mrTitle;
+    }
+    await db.run(sql`UPDATE checks SET context = ${JSON.stringify(ctx)}, ref_name = ${ctx.ref.name}, updated_at = ${now} WHERE id = ${id}`);
   }
 
   async get(id: string, db: Db = this.db): Promise<CheckRow | null> {

@@ -24,6 +24,19 @@ export const EMBEDDED_MIGRATIONS: { sqlite: EmbeddedMigration[]; pg: EmbeddedMig
         "CREATE INDEX `tasks_ready_idx` ON `tasks` (`id`) WHERE state = 'queued';",
         "CREATE INDEX `tasks_lease_idx` ON `tasks` (`lease_until`) WHERE state = 'running';"
       ]
+    },
+    {
+      "tag": "0001_history",
+      "when": 1796185667194,
+      "hash": "381821852ea3aad39ad70037ff1b5d25bb8c00c33d158728debe20c9d96dcd61",
+      "statements": [
+        "CREATE TABLE `check_leaks` (\n\t`check_id` text NOT NULL,\n\t`generation` integer NOT NULL,\n\t`scan` text NOT NULL,\n\t`project` text NOT NULL,\n\t`leak_key` text NOT NULL,\n\t`inherited` integer NOT NULL,\n\tPRIMARY KEY(`check_id`, `generation`, `scan`, `leak_key`)\n);",
+        "CREATE TABLE `coverage` (\n\t`project` text NOT NULL,\n\t`scan` text NOT NULL,\n\t`commit_sha` text NOT NULL,\n\t`check_id` text NOT NULL,\n\t`generation` integer NOT NULL,\n\t`created_at` integer NOT NULL,\n\tPRIMARY KEY(`project`, `scan`, `commit_sha`)\n);",
+        "CREATE TABLE `leak_outputs` (\n\t`project` text NOT NULL,\n\t`scan` text NOT NULL,\n\t`leak_key` text NOT NULL,\n\t`output` text NOT NULL,\n\t`external_id` text NOT NULL,\n\t`url` text,\n\t`title` text,\n\t`severity` text,\n\t`open` integer NOT NULL,\n\t`state_at` integer NOT NULL,\n\t`refresh_error` text,\n\t`check_id` text NOT NULL,\n\t`created_at` integer NOT NULL,\n\t`updated_at` integer NOT NULL,\n\tPRIMARY KEY(`project`, `scan`, `leak_key`, `output`, `external_id`)\n);",
+        "CREATE TABLE `leaks` (\n\t`project` text NOT NULL,\n\t`scan` text NOT NULL,\n\t`leak_key` text NOT NULL,\n\t`kind` text NOT NULL,\n\t`commit_sha` text NOT NULL,\n\t`rule_id` text NOT NULL,\n\t`description` text NOT NULL,\n\t`file` text NOT NULL,\n\t`line` integer NOT NULL,\n\t`fingerprint` text NOT NULL,\n\t`novelty_key` text NOT NULL,\n\t`severity` text,\n\t`entry` text NOT NULL,\n\t`check_id` text NOT NULL,\n\t`generation` integer NOT NULL,\n\t`is_new` integer NOT NULL,\n\t`created_at` integer NOT NULL,\n\tPRIMARY KEY(`project`, `scan`, `leak_key`)\n);",
+        "CREATE INDEX `leaks_commit_idx` ON `leaks` (`project`,`scan`,`commit_sha`);",
+        "CREATE TABLE `novelty` (\n\t`project` text NOT NULL,\n\t`novelty_key` text NOT NULL,\n\t`leak_key` text NOT NULL,\n\t`created_at` integer NOT NULL,\n\tPRIMARY KEY(`project`, `novelty_key`)\n);"
+      ]
     }
   ],
   "pg": [
@@ -47,6 +60,19 @@ export const EMBEDDED_MIGRATIONS: { sqlite: EmbeddedMigration[]; pg: EmbeddedMig
         "CREATE UNIQUE INDEX \"tasks_check_name_uq\" ON \"tasks\" USING btree (\"check_id\",\"generation\",\"name\");",
         "CREATE INDEX \"tasks_ready_idx\" ON \"tasks\" USING btree (\"id\") WHERE state = 'queued';",
         "CREATE INDEX \"tasks_lease_idx\" ON \"tasks\" USING btree (\"lease_until\") WHERE state = 'running';"
+      ]
+    },
+    {
+      "tag": "0001_history",
+      "when": 1796185667792,
+      "hash": "301fbad66a8efc412fc0943df3bd560e5c068b72448a836554f9e0c043c58cb1",
+      "statements": [
+        "CREATE TABLE \"check_leaks\" (\n\t\"check_id\" text NOT NULL,\n\t\"generation\" integer NOT NULL,\n\t\"scan\" text NOT NULL,\n\t\"project\" text NOT NULL,\n\t\"leak_key\" text NOT NULL,\n\t\"inherited\" integer NOT NULL,\n\tCONSTRAINT \"check_leaks_check_id_generation_scan_leak_key_pk\" PRIMARY KEY(\"check_id\",\"generation\",\"scan\",\"leak_key\")\n);",
+        "CREATE TABLE \"coverage\" (\n\t\"project\" text NOT NULL,\n\t\"scan\" text NOT NULL,\n\t\"commit_sha\" text NOT NULL,\n\t\"check_id\" text NOT NULL,\n\t\"generation\" integer NOT NULL,\n\t\"created_at\" bigint NOT NULL,\n\tCONSTRAINT \"coverage_project_scan_commit_sha_pk\" PRIMARY KEY(\"project\",\"scan\",\"commit_sha\")\n);",
+        "CREATE TABLE \"leak_outputs\" (\n\t\"project\" text NOT NULL,\n\t\"scan\" text NOT NULL,\n\t\"leak_key\" text NOT NULL,\n\t\"output\" text NOT NULL,\n\t\"external_id\" text NOT NULL,\n\t\"url\" text,\n\t\"title\" text,\n\t\"severity\" text,\n\t\"open\" integer NOT NULL,\n\t\"state_at\" bigint NOT NULL,\n\t\"refresh_error\" text,\n\t\"check_id\" text NOT NULL,\n\t\"created_at\" bigint NOT NULL,\n\t\"updated_at\" bigint NOT NULL,\n\tCONSTRAINT \"leak_outputs_project_scan_leak_key_output_external_id_pk\" PRIMARY KEY(\"project\",\"scan\",\"leak_key\",\"output\",\"external_id\")\n);",
+        "CREATE TABLE \"leaks\" (\n\t\"project\" text NOT NULL,\n\t\"scan\" text NOT NULL,\n\t\"leak_key\" text NOT NULL,\n\t\"kind\" text NOT NULL,\n\t\"commit_sha\" text NOT NULL,\n\t\"rule_id\" text NOT NULL,\n\t\"description\" text NOT NULL,\n\t\"file\" text NOT NULL,\n\t\"line\" integer NOT NULL,\n\t\"fingerprint\" text NOT NULL,\n\t\"novelty_key\" text NOT NULL,\n\t\"severity\" text,\n\t\"entry\" text NOT NULL,\n\t\"check_id\" text NOT NULL,\n\t\"generation\" integer NOT NULL,\n\t\"is_new\" integer NOT NULL,\n\t\"created_at\" bigint NOT NULL,\n\tCONSTRAINT \"leaks_project_scan_leak_key_pk\" PRIMARY KEY(\"project\",\"scan\",\"leak_key\")\n);",
+        "CREATE TABLE \"novelty\" (\n\t\"project\" text NOT NULL,\n\t\"novelty_key\" text NOT NULL,\n\t\"leak_key\" text NOT NULL,\n\t\"created_at\" bigint NOT NULL,\n\tCONSTRAINT \"novelty_project_novelty_key_pk\" PRIMARY KEY(\"project\",\"novelty_key\")\n);",
+        "CREATE INDEX \"leaks_commit_idx\" ON \"leaks\" USING btree (\"project\",\"scan\",\"commit_sha\");"
       ]
     }
   ]

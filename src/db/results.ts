@@ -3,7 +3,8 @@
  * an upsert keyed by (check, generation, …), so a retried task simply overwrites its own earlier attempt.
  */
 import { sql } from 'drizzle-orm';
-import type { FindingSummary, LeakSummary, OutputVerdict, ScanReport } from '../core/results.ts';
+import type { LeakRecord } from '../core/leaks.ts';
+import type { OutputFinding, OutputVerdict, ScanReport } from '../core/results.ts';
 import type { Db } from './database.ts';
 
 export interface StoredScan {
@@ -20,7 +21,7 @@ export interface StoredOutput {
   status: 'pending' | 'imported' | 'skipped';
   externalId: string | null;
   externalUrl: string | null;
-  findings: FindingSummary[];
+  findings: OutputFinding[];
   verdict: OutputVerdict | null;
   verdictAt: number | null;
   refreshError: string | null;
@@ -42,11 +43,11 @@ type Key = { checkId: string; generation: number };
 export class ResultStore {
   constructor(readonly db: Db) {}
 
-  async saveScan(k: Key, scan: string, r: ScanReport, now = Date.now()): Promise<void> {
-    await this.db.run(sql`
+  async saveScan(k: Key, scan: string, r: ScanReport, db: Db = this.db, now = Date.now()): Promise<void> {
+    await db.run(sql`
       INSERT INTO scan_results (check_id, generation, scan, status, finding_count, report, leaks, summary, created_at)
       VALUES (${k.checkId}, ${k.generation}, ${scan}, ${r.status}, ${r.findingCount}, ${r.reportJson},
-        ${JSON.stringify(r.leaks)}, ${JSON.stringify(r.summary)}, ${now})
+        ${JSON.stringify(r.leaks.map(leakSummary))}, ${JSON.stringify(r.summary)}, ${now})
       ON CONFLICT (check_id, generation, scan) DO UPDATE SET status = excluded.status,
         finding_count = excluded.finding_count, report = excluded.report, leaks = excluded.leaks,
         summary = excluded.summary, created_at = excluded.created_at`);
@@ -65,7 +66,8 @@ export class ResultStore {
         status: r.status as ScanReport['status'],
         findingCount: Number(r.finding_count),
         reportJson: String(r.report),
-        leaks: JSON.parse(String(r.leaks)) as LeakSummary[],
+        leaks: [],
+        history: null,
         summary: JSON.parse(String(r.summary)),
       },
     }));
@@ -119,24 +121,6 @@ export class ResultStore {
         updated_at = excluded.updated_at`);
   }
 
-  /** After a refresh from the output (triage): the new verdict, or the reason the refresh failed. */
-  async updateVerdict(
-    k: Key,
-    scan: string,
-    output: string,
-    update: { verdict: OutputVerdict; findings: FindingSummary[] } | { error: string },
-    now = Date.now(),
-  ): Promise<void> {
-    if ('error' in update) {
-      await this.db.run(sql`UPDATE output_results SET refresh_error = ${update.error}, updated_at = ${now}
-        WHERE check_id = ${k.checkId} AND generation = ${k.generation} AND scan = ${scan} AND output = ${output}`);
-      return;
-    }
-    await this.db.run(sql`UPDATE output_results SET verdict = ${update.verdict}, findings = ${JSON.stringify(update.findings)},
-        verdict_at = ${now}, refresh_error = NULL, updated_at = ${now}
-      WHERE check_id = ${k.checkId} AND generation = ${k.generation} AND scan = ${scan} AND output = ${output}`);
-  }
-
   async outputs(k: Key, db: Db = this.db): Promise<StoredOutput[]> {
     const rows = await db.all<Record<string, unknown>>(sql`
       SELECT scan, output, status, external_id, external_url, findings, verdict, verdict_at, refresh_error, attempted_at
@@ -147,7 +131,7 @@ export class ResultStore {
       status: r.status as StoredOutput['status'],
       externalId: (r.external_id as string | null) ?? null,
       externalUrl: (r.external_url as string | null) ?? null,
-      findings: JSON.parse(String(r.findings)) as FindingSummary[],
+      findings: JSON.parse(String(r.findings)) as OutputFinding[],
       verdict: (r.verdict as OutputVerdict | null) ?? null,
       verdictAt: r.verdict_at === null || r.verdict_at === undefined ? null : Number(r.verdict_at),
       refreshError: (r.refresh_error as string | null) ?? null,
@@ -191,4 +175,9 @@ export class ResultStore {
         detail = excluded.detail, updated_at = excluded.updated_at`);
     return true;
   }
+}
+
+/** The scan_results.leaks column: where each leak is, for the admin API (full records live in the leaks table). */
+function leakSummary(l: LeakRecord) {
+  return { leakKey: l.leakKey, kind: l.kind, ruleId: l.ruleId, file: l.file, line: l.line, commit: l.commit };
 }

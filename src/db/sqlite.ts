@@ -26,6 +26,8 @@ export function openSqlite(path: string, opts: SqliteOptions = {}): Db {
   client.exec(`PRAGMA busy_timeout = ${opts.busyTimeoutMs ?? 10_000}`);
   client.exec('PRAGMA journal_mode = WAL');
   client.exec(`PRAGMA synchronous = ${opts.synchronous ?? 'FULL'}`);
+  // A row rewritten with a secret masked (a branch named after a token) must not leave the old bytes in free space.
+  client.exec('PRAGMA secure_delete = ON');
   return new SqliteDb(client);
 }
 

@@ -7,7 +7,10 @@ import type { z } from 'zod';
 import type { Logger } from '../log/logger.ts';
 import type { GitlabInstance, Settings } from '../config/settings.ts';
 import type { CheckRecord } from '../core/check.ts';
-import type { ScanReport, FindingSummary, OutputVerdict } from '../core/results.ts';
+import type { LeakRecord } from '../core/leaks.ts';
+import type { FindingSummary, OutputFinding, ScanReport } from '../core/results.ts';
+
+export type { OutputFinding } from '../core/results.ts';
 
 export type PluginKind = 'scanner' | 'output' | 'notifier';
 
@@ -47,13 +50,36 @@ export interface TaskRunContext {
   log: Logger;
 }
 
+/** What SecBot has recorded of the project's history for one scan component, read before the scan starts. */
+export interface ScanHistoryInput {
+  /** Commits whose whole history completed scans of this component covered. */
+  coveredCommits: readonly string[];
+  /** Commits that introduced recorded leaks (or unscanned files) of this component. */
+  leakCommits: readonly string[];
+}
+
+export interface ScanRunContext extends TaskRunContext {
+  /** The component name (config.yml), which keys coverage: two components never vouch for each other. */
+  scanName: string;
+  history: ScanHistoryInput;
+}
+
 export interface Scanner {
-  scan(run: TaskRunContext): Promise<ScanReport>;
+  scan(run: ScanRunContext): Promise<ScanReport>;
+}
+
+/** A leak handed to an output: its key (traced back through the output's finding) and its report entry. */
+export interface LeakToPublish {
+  leakKey: string;
+  entry: Record<string, unknown>;
 }
 
 export interface OutputPublishRequest extends TaskRunContext {
   scanName: string;
-  report: ScanReport;
+  /** The scan's own result (status, range) for naming what is imported. */
+  report: Pick<ScanReport, 'status' | 'summary'>;
+  /** What to import: the check's own leaks plus inherited ones this output has never seen. Masked. */
+  leaks: readonly LeakToPublish[];
   /** What an earlier attempt of this task recorded, if anything: the key to idempotent retries. */
   previous?: { externalId?: string; attemptedAt?: number };
   /** Durably records that this attempt is about to send (an ambiguous failure later means "maybe sent"). */
@@ -68,29 +94,32 @@ export interface OutputPublishResult {
   status: 'imported' | 'skipped';
   externalId?: string;
   externalUrl?: string;
-  findings: FindingSummary[];
-  verdict: OutputVerdict;
+  /** One per leak given that the output kept or dropped; a leak missing here is unrecorded (the gate fails closed). */
+  findings: OutputFinding[];
 }
 
 export interface OutputRefreshRequest {
-  check: CheckRecord;
-  externalId: string;
-  /** The findings recorded so far: refresh keeps their "new" flag (which is decided once, at import). */
-  previous: readonly FindingSummary[];
+  /** External finding ids whose triage state to read again. */
+  externalIds: readonly string[];
   signal: AbortSignal;
   log: Logger;
 }
 
 export interface Output {
   publish(req: OutputPublishRequest): Promise<OutputPublishResult>;
-  /** Re-reads the verdict after triage (false positive, risk accepted…). Absent when the output cannot change. */
-  refresh?(req: OutputRefreshRequest): Promise<{ verdict: OutputVerdict; findings: FindingSummary[] }>;
+  /** Re-reads triage (false positive, risk accepted…): open or not, per external id. Absent when it cannot change. */
+  refresh?(req: OutputRefreshRequest): Promise<Map<string, boolean>>;
 }
 
 export interface NotificationInput {
   scanName: string;
   report: ScanReport;
-  output: OutputPublishResult | null;
+  /** What the output recorded for this scan (null when it recorded nothing). */
+  output: { status: 'imported' | 'skipped'; externalId?: string; externalUrl?: string; findings: OutputFinding[] } | null;
+  /** Every leak the check rests on for this scan (own and inherited); `isNew` marks what to announce. */
+  findings: FindingSummary[];
+  /** Files of the history the scan could not read. */
+  unscanned: LeakRecord[];
 }
 
 export type ChannelState = 'posting' | 'sent' | 'failed' | 'uncertain';

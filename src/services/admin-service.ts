@@ -3,15 +3,18 @@ import type { Settings } from '../config/settings.ts';
 import type { Workflow } from '../config/workflow.ts';
 import { planJob } from '../core/planning.ts';
 import type { CheckRow, CheckStore } from '../db/checks.ts';
+import type { HistoryStore } from '../db/history.ts';
 import type { ResultStore } from '../db/results.ts';
 import type { TaskQueue } from '../queue/task-queue.ts';
-import { loadVerdictInputs, verdictOf } from './verdict.ts';
+import { loadVerdictInputs, verdictOf, type UnscannedPolicy } from './verdict.ts';
 import type { StatusService } from './status-service.ts';
 
 export interface AdminDeps {
   checks: CheckStore;
   results: ResultStore;
+  history: HistoryStore;
   queue: TaskQueue;
+  policy: UnscannedPolicy;
   status: StatusService;
   workflow: Workflow;
   settings: Pick<Settings, 'worker'>;
@@ -60,7 +63,7 @@ export class AdminService {
   async rerun(id: string): Promise<RerunResult> {
     const check = await this.deps.checks.get(id);
     if (!check) return { ok: false, status: 404, message: 'no such check' };
-    const verdict = verdictOf(check, await loadVerdictInputs(this.deps.queue, this.deps.results, check));
+    const verdict = verdictOf(check, await loadVerdictInputs(this.deps, check), this.deps.policy);
     if (verdict.status !== 'error') {
       return { ok: false, status: 409, message: `only checks that ended in error can be re-run; this one is ${verdict.status}` };
     }

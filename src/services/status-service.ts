@@ -1,48 +1,45 @@
 /**
- * The gate API's logic: the check's status plus details. Output verdicts that may have changed through triage (a
- * finding marked false positive in DefectDojo) are re-read from the output at most once per TTL per check, one
- * refresh at a time; if the output cannot be reached, the last verdict known is answered and marked stale, which
- * errs on the safe side because triage only ever lifts a verdict. A slow or hung output never stalls CI: a poll
- * waits at most `answerWithinMs` for the refresh (which goes on in the background) and a failed refresh is
- * remembered for `refreshHoldMs` (refresh-budget.ts).
+ * The gate API's logic: the check's status plus details. Triage (a finding marked false positive in DefectDojo)
+ * changes verdicts, so the state of every output finding a verdict rests on — the check's own and the ones it
+ * inherited — is read again once it is older than the TTL, in batches per output, one refresh at a time per check.
+ *
+ * A slow or hung output must not stall CI: the answer waits at most `refreshWaitMs` for the refresh, then answers
+ * the last known state marked stale while the refresh goes on in the background; a refresh that failed is not tried
+ * again before the TTL has passed once more. Erring this way is safe: triage only ever lifts a verdict, and a
+ * reopened finding turns it back at the next refresh.
  */
 import { FINAL_STATUSES, type GateVerdict } from '../core/gate.ts';
-import type { CheckRow, CheckStore } from '../db/checks.ts';
-import type { ResultStore, StoredOutput } from '../db/results.ts';
 import { errorMessage } from '../core/errors.ts';
+import type { CheckRow, CheckStore } from '../db/checks.ts';
+import type { LeakOutputRow } from '../db/history.ts';
 import type { Logger } from '../log/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { Output } from '../plugins/types.ts';
-import type { TaskQueue } from '../queue/task-queue.ts';
 import { buildDetails, type StatusBody } from './status-details.ts';
-import { RefreshBudget } from './refresh-budget.ts';
-import { loadVerdictInputs, verdictOf } from './verdict.ts';
+import { loadVerdictInputs, verdictOf, type UnscannedPolicy, type VerdictStores } from './verdict.ts';
 
-export interface StatusDeps {
+export interface StatusDeps extends VerdictStores {
   checks: CheckStore;
-  results: ResultStore;
-  queue: TaskQueue;
   /** Output plugins by component name (only those that can refresh matter here). */
   outputs: ReadonlyMap<string, Output>;
+  policy: UnscannedPolicy;
   ttlMs: number;
   metrics: Metrics;
   logger: Logger;
+  /** Limit of one refresh request to the output. */
   refreshTimeoutMs: number;
-  /** After a failed refresh, how long polls answer the last verdict (stale) without asking the output again (default 60 s). */
-  refreshHoldMs?: number;
-  /** How long a poll waits for a refresh before answering the last verdict as stale (default 1500 ms). */
-  answerWithinMs?: number;
+  /** How long an answer waits for a refresh before answering the last known state (stale). */
+  refreshWaitMs?: number;
 }
 
-/** Leaves room under the 2 s a CI poll may take for the database reads around the refresh. */
-const ANSWER_WITHIN_MS = 1_500;
+const DEFAULT_REFRESH_WAIT_MS = 1500;
 
 export class StatusService {
-  private readonly budget: RefreshBudget;
+  private inflight = new Map<string, Promise<void>>();
+  /** Output name → time before which a failed refresh is not retried. */
+  private failedUntil = new Map<string, number>();
 
-  constructor(private readonly deps: StatusDeps) {
-    this.budget = new RefreshBudget({ answerWithinMs: deps.answerWithinMs ?? ANSWER_WITHIN_MS, holdAfterFailureMs: deps.refreshHoldMs ?? 60_000 });
-  }
+  constructor(private readonly deps: StatusDeps) {}
 
   async status(checkId: string): Promise<StatusBody> {
     const check = await this.deps.checks.get(checkId);
@@ -50,14 +47,16 @@ export class StatusService {
       this.deps.metrics.gateVerdicts.inc({ status: 'not_started' });
       return { status: 'not_started', security_check_id: checkId };
     }
-    let inputs = await loadVerdictInputs(this.deps.queue, this.deps.results, check);
-    let verdict = verdictOf(check, inputs);
-    if (FINAL_STATUSES.has(verdict.status) && verdict.status !== 'error' && this.needsRefresh(inputs.outputs)) {
-      const outputs = inputs.outputs;
-      const outcome = await this.budget.run(`${check.id}#${check.generation}`, () => this.refreshAll(check, outputs));
-      inputs = await loadVerdictInputs(this.deps.queue, this.deps.results, check);
-      verdict = verdictOf(check, inputs);
-      if (outcome === 'stale') verdict = { ...verdict, stale: true };
+    let inputs = await loadVerdictInputs(this.deps, check);
+    let verdict = verdictOf(check, inputs, this.deps.policy);
+    if (FINAL_STATUSES.has(verdict.status) && verdict.status !== 'error') {
+      const due = this.due(inputs.leakOutputs);
+      if (due.length > 0) {
+        const finished = await this.refresh(check, due);
+        inputs = await loadVerdictInputs(this.deps, check);
+        verdict = verdictOf(check, inputs, this.deps.policy);
+        if (!finished) verdict = { ...verdict, stale: true };
+      }
     }
     await this.remember(check, verdict);
     this.deps.metrics.gateVerdicts.inc({ status: verdict.status });
@@ -65,35 +64,58 @@ export class StatusService {
     return buildDetails(check, verdict, inputs, notifications);
   }
 
-  private needsRefresh(outputs: readonly StoredOutput[]): boolean {
+  /** Output findings whose state is older than the TTL, of outputs that can refresh and are not in back-off. */
+  private due(rows: readonly LeakOutputRow[]): LeakOutputRow[] {
     const now = Date.now();
-    return outputs.some((o) => this.refreshable(o) && (o.verdictAt === null || now - o.verdictAt >= this.deps.ttlMs));
+    return rows.filter(
+      (r) =>
+        r.externalId !== '' &&
+        this.deps.outputs.get(r.output)?.refresh !== undefined &&
+        now - r.stateAt >= this.deps.ttlMs &&
+        (this.failedUntil.get(r.output) ?? 0) <= now,
+    );
   }
 
-  private refreshable(o: StoredOutput): boolean {
-    return o.externalId !== null && o.status === 'imported' && this.deps.outputs.get(o.output)?.refresh !== undefined;
+  /** Resolves true when the refresh finished within the wait (whatever its outcome), false when it still runs. */
+  private async refresh(check: CheckRow, rows: readonly LeakOutputRow[]): Promise<boolean> {
+    const key = `${check.id}#${check.generation}`;
+    let p = this.inflight.get(key);
+    if (!p) {
+      p = this.refreshAll(check, rows).finally(() => this.inflight.delete(key));
+      this.inflight.set(key, p);
+    }
+    const waitMs = this.deps.refreshWaitMs ?? DEFAULT_REFRESH_WAIT_MS;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), waitMs);
+    });
+    try {
+      return await Promise.race([p.then(() => true), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
-  /** Refreshes every refreshable output; true when all of them succeeded. */
-  private async refreshAll(check: CheckRow, outputs: readonly StoredOutput[]): Promise<boolean> {
-    const k = { checkId: check.id, generation: check.generation };
+  private async refreshAll(check: CheckRow, rows: readonly LeakOutputRow[]): Promise<void> {
     const log = this.deps.logger.child({ check_id: check.id });
-    const results = await Promise.all(
-      outputs.filter((o) => this.refreshable(o)).map(async (o) => {
-        const plugin = this.deps.outputs.get(o.output)!;
+    const byOutput = new Map<string, string[]>();
+    for (const r of rows) byOutput.set(r.output, [...(byOutput.get(r.output) ?? []), r.externalId]);
+    await Promise.all(
+      [...byOutput].map(async ([output, ids]) => {
+        const plugin = this.deps.outputs.get(output)!;
+        const externalIds = [...new Set(ids)];
         try {
           const signal = AbortSignal.timeout(this.deps.refreshTimeoutMs);
-          const fresh = await plugin.refresh!({ check, externalId: o.externalId!, previous: o.findings, signal, log });
-          await this.deps.results.updateVerdict(k, o.scan, o.output, fresh);
-          return true;
+          const open = await plugin.refresh!({ externalIds, signal, log });
+          await this.deps.history.updateStates(output, externalIds.map((id) => ({ externalId: id, open: open.get(id) ?? true })));
+          this.failedUntil.delete(output);
         } catch (err) {
-          log.warn('refreshing the verdict failed; answering the last known verdict as stale', { output: o.output, error: err });
-          await this.deps.results.updateVerdict(k, o.scan, o.output, { error: errorMessage(err) });
-          return false;
+          this.failedUntil.set(output, Date.now() + this.deps.ttlMs);
+          log.warn('refreshing triage failed; answering the last known verdict as stale', { output, error: err });
+          await this.deps.history.updateStates(output, { externalIds, error: errorMessage(err) }).catch(() => {});
         }
       }),
     );
-    return results.every(Boolean);
   }
 
   private async remember(check: CheckRow, v: GateVerdict): Promise<void> {
@@ -105,3 +127,4 @@ export class StatusService {
     }
   }
 }
+

@@ -1,26 +1,37 @@
 /**
- * Executes one claimed task: a scan, an output (one scan's report into one output) or a notification (one output's
+ * Executes one claimed task: a scan, an output (one scan's leaks into one output) or a notification (one output's
  * results to one notifier). Handlers receive what earlier attempts recorded so retries are idempotent; every
  * failure goes through `outcomeOf`.
  */
 import type { GitlabInstance, Settings } from '../config/settings.ts';
-import { ConfigError, PermanentError } from '../core/errors.ts';
+import { ConfigError, PermanentError, RetryableError } from '../core/errors.ts';
+import type { CheckLeak } from '../core/leaks.ts';
+import type { OutputFinding } from '../core/results.ts';
 import type { CheckRow, CheckStore } from '../db/checks.ts';
+import { projectKey, type HistoryStore } from '../db/history.ts';
 import type { ResultStore } from '../db/results.ts';
 import type { Logger } from '../log/logger.ts';
 import type { Components } from '../plugins/registry.ts';
-import type { NotificationInput, TaskRunContext } from '../plugins/types.ts';
+import type { TaskRunContext } from '../plugins/types.ts';
 import { outcomeOf } from '../queue/outcome.ts';
+import type { TaskQueue } from '../queue/task-queue.ts';
 import type { ClaimedTask, Outcome } from '../queue/types.ts';
+import { notificationInputs } from './notification-inputs.ts';
 import { ledgerFor } from './ledger.ts';
 
 export interface TaskRunnerDeps {
   checks: CheckStore;
   results: ResultStore;
+  history: HistoryStore;
+  queue: TaskQueue;
   components: Components;
   settings: Pick<Settings, 'gitlab' | 'worker'>;
   logger: Logger;
 }
+
+/** How long an output task waits before looking again at an inherited leak another check is still importing. */
+const ORIGIN_WAIT_MS = 5_000;
+const PENDING = new Set(['blocked', 'queued', 'running']);
 
 export class TaskRunner {
   constructor(private readonly deps: TaskRunnerDeps) {}
@@ -61,11 +72,26 @@ export class TaskRunner {
     return c;
   }
 
+  /**
+   * Reads the project's recorded history before the scan, records what the scan found and covered in one
+   * transaction after it: coverage is never visible without the leaks behind it.
+   */
   private async scan(task: ClaimedTask, ctx: TaskRunContext): Promise<void> {
-    const scanner = this.component(this.deps.components.scanners, task.payload.scan);
-    const report = await scanner.scan(ctx);
-    await this.deps.results.saveScan({ checkId: task.checkId, generation: task.generation }, task.payload.scan!, report);
-    ctx.log.info('scan recorded', { result: report.status, findings: report.findingCount, range: report.summary.range });
+    const scanName = task.payload.scan!;
+    const scanner = this.component(this.deps.components.scanners, scanName);
+    const project = projectKey(ctx.check);
+    const history = await this.deps.history.scanHistory(project, scanName);
+    const report = await scanner.scan({ ...ctx, scanName, history });
+    const k = { checkId: task.checkId, generation: task.generation };
+    await this.deps.checks.db.tx(async (tx) => {
+      await this.deps.results.saveScan(k, scanName, report, tx);
+      await this.deps.history.recordScan(tx, k, project, scanName, report);
+      if (report.maskedContext) await this.deps.checks.maskContext(task.checkId, report.maskedContext, tx);
+    });
+    ctx.log.info('scan recorded', {
+      result: report.status, findings: report.findingCount, range: report.summary.range, first_sight: report.history?.firstSight,
+      inherited_leak_commits: report.history?.inheritedCommits.length,
+    });
   }
 
   private async output(task: ClaimedTask, ctx: TaskRunContext): Promise<void> {
@@ -75,16 +101,19 @@ export class TaskRunner {
     const output = this.component(this.deps.components.outputs, outputName);
     const scan = (await this.deps.results.scans(k)).find((s) => s.scan === scanName);
     if (!scan) throw new PermanentError(`scan "${scanName}" recorded no result`);
+    const leaks = await this.leaksToPublish(k, scanName, outputName);
     const previous = (await this.deps.results.outputs(k)).find((o) => o.scan === scanName && o.output === outputName);
     const result = await output.publish({
       ...ctx,
       scanName,
       report: scan.report,
+      leaks: leaks.map((l) => ({ leakKey: l.leakKey, entry: l.entry })),
       previous: previous ? { externalId: previous.externalId ?? undefined, attemptedAt: previous.attemptedAt ?? undefined } : undefined,
       markAttempt: () => this.deps.results.markOutputAttempt(k, scanName, outputName),
       clearAttempt: () => this.deps.results.clearOutputAttempt(k, scanName, outputName),
       saveExternalId: (id) => this.deps.results.saveOutputExternalId(k, scanName, outputName, id),
     });
+    await this.deps.history.saveLeakOutputs(projectKey(ctx.check), scanName, outputName, task.checkId, result.findings);
     await this.deps.results.saveOutput(k, {
       scan: scanName,
       output: outputName,
@@ -92,10 +121,32 @@ export class TaskRunner {
       externalId: result.externalId ?? null,
       externalUrl: result.externalUrl ?? null,
       findings: result.findings,
-      verdict: result.verdict,
+      verdict: verdictOfFindings(result.findings),
       verdictAt: Date.now(),
     });
-    ctx.log.info('output recorded', { verdict: result.verdict, findings: result.findings.length, external_id: result.externalId });
+    ctx.log.info('output recorded', { findings: result.findings.length, sent: leaks.length, external_id: result.externalId });
+  }
+
+  /**
+   * The check's own leaks, plus inherited ones this output has never recorded (their check ended in error, or its
+   * job had no such output). An inherited leak whose own check is still importing it is waited for, not imported
+   * twice: the task comes back later without using up an attempt.
+   */
+  private async leaksToPublish(k: { checkId: string; generation: number }, scan: string, output: string): Promise<CheckLeak[]> {
+    const leaks = (await this.deps.history.checkLeaks(k)).filter((l) => l.scan === scan && l.kind === 'secret');
+    const recorded = new Set((await this.deps.history.outputsOfCheck(k)).filter((r) => r.scan === scan && r.output === output).map((r) => r.leakKey));
+    const orphans = leaks.filter((l) => l.inherited && !recorded.has(l.leakKey));
+    for (const origin of new Set(orphans.map((l) => `${l.foundBy.checkId}#${l.foundBy.generation}`))) {
+      const [checkId, gen] = origin.split('#') as [string, string];
+      const task = (await this.deps.queue.tasksOf(checkId, Number(gen))).find((t) => t.name === `output:${scan}:${output}`);
+      if (task && PENDING.has(task.state)) {
+        throw new RetryableError(`waiting for check ${checkId} to record the findings this commit inherits from it`, {
+          retryAfterMs: ORIGIN_WAIT_MS,
+          rateLimited: true,
+        });
+      }
+    }
+    return [...leaks.filter((l) => !l.inherited), ...orphans];
   }
 
   /** Returns a description of channels that failed for good, or null. */
@@ -103,14 +154,7 @@ export class TaskRunner {
     const k = { checkId: task.checkId, generation: task.generation };
     const outputName = task.payload.output!;
     const notifier = this.component(this.deps.components.notifiers, task.payload.notifier);
-    const [scans, outputs] = await Promise.all([this.deps.results.scans(k), this.deps.results.outputs(k)]);
-    const results: NotificationInput[] = scans.map((s) => {
-      const o = outputs.find((x) => x.scan === s.scan && x.output === outputName);
-      if (!o?.verdict) return { scanName: s.scan, report: s.report, output: null };
-      const status = o.status === 'skipped' ? ('skipped' as const) : ('imported' as const);
-      const output = { status, externalId: o.externalId ?? undefined, externalUrl: o.externalUrl ?? undefined, findings: o.findings, verdict: o.verdict };
-      return { scanName: s.scan, report: s.report, output };
-    });
+    const results = await notificationInputs(this.deps, ctx.check, k, outputName);
     const ledger = ledgerFor(this.deps.results, { ...k, output: outputName, notifier: task.payload.notifier! });
     const result = await notifier.notify({ ...ctx, outputName, results, ledger });
     ctx.log.info('notification finished', { delivered: result.delivered, skipped: result.skipped, failed: result.failed.length, note: result.note });
@@ -118,3 +162,8 @@ export class TaskRunner {
     return result.failed.map((f) => `${f.channel}: ${f.reason}`).join('; ');
   }
 }
+
+function verdictOfFindings(findings: readonly OutputFinding[]): 'fail' | 'success' {
+  return findings.some((f) => f.open) ? 'fail' : 'success';
+}
+

@@ -15,7 +15,6 @@ import { forEachTarget } from './support/targets.ts';
 const SCAN_TAG = 'secbot-scan:gitleaks';
 /** Long enough that a poll which waited for the hung DefectDojo (SECBOT_HTTP_TIMEOUT_MS 30 s) fails the case. */
 const POLL_LIMIT_MS = 10_000;
-const HOLD_MS = 4_000;
 
 forEachTarget('SecBot flow contract', (kind) => {
   let f: Flow;
@@ -25,7 +24,7 @@ forEachTarget('SecBot flow contract', (kind) => {
       // An import of 300 findings takes ~25 s on the real server (and 7.5 s on the fake, 25 ms a finding): longer than
       // the request timeout, so the answer is lost and the retry must wait for the running import.
       dojoConfig: 'timeout_seconds: 5, import_grace_seconds: 10',
-      env: { SECBOT_GATE_REFRESH_HOLD_MS: String(HOLD_MS), SECBOT_WORKER_CONCURRENCY: '4' },
+      env: { SECBOT_WORKER_CONCURRENCY: '4' },
     });
   });
   afterAll(async () => {
@@ -62,7 +61,10 @@ forEachTarget('SecBot flow contract', (kind) => {
     expect([...tests[0].tags].sort()).toEqual([first.checkId.toLowerCase(), `commit:${first.sha}`, SCAN_TAG].sort());
     const findings = await f.raw.all(`findings/?test=${tests[0].id}`);
     expect(findings.map((x: Json) => x.file_path).sort()).toEqual(['config/tokens.py', 'config/tokens.py', 'deploy.sh']);
-    expect(st.outputs[0]).toMatchObject({ verdict: 'fail', open_findings: 3 });
+    expect(st.findings.map((x: Json) => x.file).sort()).toEqual(['config/tokens.py', 'config/tokens.py', 'deploy.sh']);
+    expect(findings.every((x: Json) => x.tags.some((t: string) => t.startsWith('secbot-leak:')))).toBe(true);
+    expect(st.counts).toMatchObject({ findings: 3, open: 3 });
+    expect(st.outputs[0].recorded).toBe(3);
     expect(st.outputs[0].url).toBe(`${f.world.env.DEFECTDOJO__URL}/test/${tests[0].id}`);
 
     const again = await f.world.deliver('Push Hook', first.payload, first.headers);
@@ -126,8 +128,8 @@ forEachTarget('SecBot flow contract', (kind) => {
     const st = await f.world.waitFinal(checkId, 180_000);
     expect(st.status).toBe('fail');
     expect(st.scans[0].finding_count).toBe(300);
-    expect(st.outputs[0].findings).toHaveLength(300);
-    expect(st.outputs[0].open_findings).toBe(300);
+    expect(st.counts).toMatchObject({ findings: 300, open: 300 });
+    expect(st.outputs[0].recorded).toBe(300);
     const tests = await f.testsOf(checkId);
     expect(tests.map((t: Json) => t.percent_complete)).toEqual([100]);
     expect((await f.raw.ok(`findings/?test=${tests[0].id}&limit=1`)).count).toBe(300);
@@ -165,7 +167,7 @@ forEachTarget('SecBot flow contract', (kind) => {
     expect(f.world.logs.some((l) => l.includes('stopped importing'))).toBe(true);
   }, 120_000);
 
-  test('DefectDojo stopped, then hung: the gate answers the last verdict at once, marked stale, and does not ask again for a while', async () => {
+  test('DefectDojo stopped, then hung: the gate answers the last verdict at once, marked stale; polls share the hanging refresh', async () => {
     const path = f.path('outage');
     const { checkId } = await f.push(path, { 'app.env': `AWS_ACCESS_KEY_ID=${fakeAwsKey()}\n` });
     expect((await f.world.waitFinal(checkId, 60_000)).status).toBe('fail');

@@ -96,7 +96,7 @@ for (const layout of ['all on sqlite', 'separate processes on postgres'] as cons
       expect(st.status).toBe('fail');
       await w.until(() => w.slack.messages.length === 1, 20_000, 'slack message');
       expect(w.dojo.state.tests).toHaveLength(1);
-      w.dojo.triage(Number(st.outputs[0].findings[0].url.split('/').pop()), { risk_accepted: true, active: false });
+      w.dojo.triage(Number(st.findings[0].url.split('/').pop()), { risk_accepted: true, active: false });
       expect((await w.status(id)).status).toBe('success');
     });
 

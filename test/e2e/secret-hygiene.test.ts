@@ -1,5 +1,7 @@
 /**
- * Secret hygiene (issue #8): plant known secret values in pushed code and use known tokens for every service, run
+ * Secret hygiene (issues #8, #13): plant known secret values in pushed code — and in a file name, a commit message,
+ * an author name and e-mail and a branch name, where gitleaks' own --redact would not reach — and use known tokens
+ * for every service, run
  * the whole flow through the compiled binary, then search every log line, the database (SQLite files including the
  * WAL; every Postgres table), every request the DefectDojo and Slack fakes received, and the API answers (gate and
  * admin). Not one occurrence is allowed.
@@ -45,7 +47,18 @@ for (const kind of DB_KINDS) {
       repo.commit({ files: { 'ci.py': `TOKEN = "${pat}"\n` }, message: 'ci token', branch: 'feature' });
       const fix = repo.commit({ files: { 'ci.py': 'TOKEN = ""\n' }, message: 'remove', branch: 'feature' });
       repo.mergeRequestRef(5, fix);
+      const named = fakeGithubPat();
+      secrets.push(named);
+      repo.branch(`leak/${named}`, base);
+      const hidden = repo.commit({
+        files: { [`keys/${named}.txt`]: `token: ${named}\n` },
+        message: `add ${named} for the deploy job`,
+        author: { name: `Dev ${named}`, email: `${named}@example.com` },
+        branch: `leak/${named}`,
+      });
       await w.deliver(HEADERS.push, pushPayload({ gitlabUrl: w.gitlab.url, path: 'vault/app', before: base, after: leak }));
+      await w.deliver(HEADERS.push, pushPayload({ gitlabUrl: w.gitlab.url, path: 'vault/app', before: '0'.repeat(40), after: hidden, branch: `leak/${named}` }));
+      ids.push(w.checkId('vault/app', hidden));
       await w.deliver(HEADERS.mr, mrPayload({ gitlabUrl: w.gitlab.url, path: 'vault/app', iid: 5, action: 'open', source: 'feature', target: 'main', head: fix }));
       ids.push(w.checkId('vault/app', leak), w.checkId('vault/app', fix));
       for (const id of ids) expect((await w.waitFinal(id, 60_000)).status).toBe('fail');
@@ -73,7 +86,7 @@ for (const kind of DB_KINDS) {
       };
       expect(haystacks.database!.length).toBeGreaterThan(1000);
       expect(haystacks.defectdojo!).toContain('REDACTED');
-      const needles = { aws: secrets[0]!, pat: secrets[1]!, WEBHOOK_TOKEN, GITLAB_TOKEN, SLACK_TOKEN, ADMIN_TOKEN, DEFECTDOJO__TOKEN: w.dojo.token };
+      const needles = { aws: secrets[0]!, pat: secrets[1]!, named: secrets[2]!, WEBHOOK_TOKEN, GITLAB_TOKEN, SLACK_TOKEN, ADMIN_TOKEN, DEFECTDOJO__TOKEN: w.dojo.token };
       const found: string[] = [];
       for (const [where, text] of Object.entries(haystacks)) {
         for (const [name, needle] of Object.entries(needles)) if (text.includes(needle)) found.push(`${name} in ${where}`);

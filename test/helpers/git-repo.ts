@@ -43,6 +43,8 @@ export interface BareRepo {
   tag(name: string, sha: string, opts?: { annotated?: boolean; message?: string }): string;
   mergeRequestRef(iid: number, sha: string): void;
   deleteBranch(name: string): void;
+  /** A merge commit on `branch` with `otherSha` as second parent, keeping the branch's tree (as `-s ours`). */
+  merge(branch: string, otherSha: string, message?: string): string;
   /** Throws when the ref does not resolve. */
   revParse(ref: string): string;
   /** Every ref → the object it points at (tag objects are not peeled). */
@@ -138,6 +140,13 @@ export function createBareRepo(reposDir: string, name: string, opts: { defaultBr
     },
     mergeRequestRef: (iid, sha) => void inRepo(['update-ref', `refs/merge-requests/${iid}/head`, sha]),
     deleteBranch: (branch) => void inRepo(['update-ref', '-d', `refs/heads/${branch}`]),
+    merge(branch, otherSha, message = `Merge ${otherSha.slice(0, 8)} into ${branch}`) {
+      const tip = inRepo(['rev-parse', '--verify', `refs/heads/${branch}`]);
+      const tree = inRepo(['rev-parse', `${tip}^{tree}`]);
+      const sha = inRepo(['commit-tree', tree, '-p', tip, '-p', otherSha], { env: dateEnv(tick()), stdin: message });
+      inRepo(['update-ref', `refs/heads/${branch}`, sha, tip]);
+      return sha;
+    },
     revParse(ref) {
       const sha = tryRev(ref);
       if (sha === undefined) throw new Error(`${project}: ref ${ref} does not resolve`);

@@ -103,8 +103,6 @@ export class World {
       SECBOT_LEASE_MS: '5000',
       SECBOT_SHUTDOWN_GRACE_MS: '5000',
       SECBOT_GATE_CACHE_TTL_MS: '0',
-      // Tests that are about remembering a failed refresh set their own hold.
-      SECBOT_GATE_REFRESH_HOLD_MS: '0',
       SECBOT_ADMIN_TOKEN: ADMIN_TOKEN,
       SECBOT_SQLITE_SYNCHRONOUS: 'NORMAL',
       SECBOT_LOG_LEVEL: 'debug',

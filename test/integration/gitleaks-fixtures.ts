@@ -8,7 +8,7 @@ import type { CheckRecord } from '../../src/core/check.ts';
 import { createLogger, type Logger } from '../../src/log/logger.ts';
 import { gitleaksConfigSchema } from '../../src/plugins/scanners/gitleaks/config.ts';
 import { gitleaksDefinition } from '../../src/plugins/scanners/gitleaks/index.ts';
-import type { Scanner, TaskRunContext } from '../../src/plugins/types.ts';
+import type { ScanHistoryInput, Scanner, ScanRunContext } from '../../src/plugins/types.ts';
 import { startFakeGitLab, type FakeGitLab } from '../fakes/gitlab.ts';
 import { createBareRepo, type BareRepo } from '../helpers/git-repo.ts';
 
@@ -27,7 +27,8 @@ export interface Env {
   repo(name: string): BareRepo;
   settings(over?: { token?: string; cacheDir?: string; maxBytes?: number }): Settings;
   scanner(cfg?: Record<string, unknown>, settings?: Settings): Scanner;
-  run(check: CheckRecord, settings?: Settings, signal?: AbortSignal): TaskRunContext;
+  /** A scan's run context; `history` defaults to a project SecBot never scanned (first sight). */
+  run(check: CheckRecord, settings?: Settings, signal?: AbortSignal, history?: ScanHistoryInput): ScanRunContext;
   check(c: Partial<CheckRecord> & Pick<CheckRecord, 'projectPath' | 'commitSha'>): CheckRecord;
   stop(): Promise<void>;
 }
@@ -55,7 +56,9 @@ export function startEnv(label: string): Env {
     settings,
     scanner: (cfg = {}, s = base) =>
       gitleaksDefinition.create({ name: 'gitleaks', config: gitleaksConfigSchema.parse(cfg), env: {}, settings: s, logger, fetch }),
-    run: (check, s = base, signal = new AbortController().signal) => ({ check, instance: s.gitlab[0]!, signal, log: logger }),
+    run: (check, s = base, signal = new AbortController().signal, history = { coveredCommits: [], leakCommits: [] }) => ({
+      check, instance: s.gitlab[0]!, signal, log: logger, scanName: 'gitleaks', history,
+    }),
     check: (c) => ({
       id: `${PREFIX}-check-${++checks}`,
       generation: 1,

@@ -51,12 +51,12 @@ describe('git environment and argv', () => {
 
   test('gitleaks argv, exactly', () => {
     const argv = gitleaksArgv({
-      bin: 'gitleaks', mirrorPath: '/c/m.git', revs: ['abc', '--not', '--exclude=main', '--branches'], reportPath: '/t/out/report.json',
+      bin: 'gitleaks', mirrorPath: '/c/m.git', revs: ['abc', '--not', '--glob=refs/secbot/covered/gitleaks/*'],
       ignorePath: '/t/ignore', configPath: '/t/default-gitleaks.toml', maxTargetMegabytes: 10, timeoutSeconds: 600, ignoreGitleaksAllow: true,
     });
     expect(argv).toEqual([
-      'gitleaks', 'git', '--no-banner', '--no-color', '--log-level', 'warn', '--redact', '--exit-code', '2',
-      '--report-format', 'json', '--report-path', '/t/out/report.json', '--log-opts=abc --not --exclude=main --branches',
+      'gitleaks', 'git', '--no-banner', '--no-color', '--log-level', 'warn', '--exit-code', '2',
+      '--report-format', 'json', '--report-path', '-', '--log-opts=abc --not --glob=refs/secbot/covered/gitleaks/*',
       '--max-target-megabytes', '10', '--timeout', '600', '--gitleaks-ignore-path', '/t/ignore', '--config', '/t/default-gitleaks.toml',
       '--ignore-gitleaks-allow', '/c/m.git',
     ]);

@@ -21,8 +21,6 @@ const test = z.object({
 export type DojoTest = z.infer<typeof test>;
 
 const createdOnly = z.object({ id: z.number(), created: z.string().nullish() });
-/** `id=` lists per request: keeps the URL far below proxy limits (≈ 8 KB) with 7-digit ids. */
-const IDS_PER_REQUEST = 100;
 
 export const findingSchema = z.object({
   id: z.number(),
@@ -37,6 +35,7 @@ export const findingSchema = z.object({
   risk_accepted: z.boolean(),
   out_of_scope: z.boolean(),
   is_mitigated: z.boolean(),
+  tags: z.array(z.string()).default([]),
 });
 export type DojoFinding = z.infer<typeof findingSchema>;
 
@@ -121,29 +120,14 @@ export class DefectDojoApi {
   findingsOfTest(testId: number, signal?: AbortSignal) {
     return this.http.listAll('findings', findingSchema, { test: testId, o: 'id' }, signal);
   }
-  /** Findings by id, a hundred ids per request (`id=1,2,3`). */
+  /** Batched: one request per 100 ids (a URL stays short enough for every proxy in between). */
   async findingsByIds(ids: readonly number[], signal?: AbortSignal): Promise<DojoFinding[]> {
     const out: DojoFinding[] = [];
-    for (let i = 0; i < ids.length; i += IDS_PER_REQUEST) {
-      const chunk = ids.slice(i, i + IDS_PER_REQUEST);
-      out.push(...(await this.http.listAll('findings', findingSchema, { id: chunk.join(','), o: 'id' }, signal)));
+    for (let i = 0; i < ids.length; i += 100) {
+      const part = ids.slice(i, i + 100);
+      out.push(...(await this.http.listAll('findings', findingSchema, { id: part.join(','), o: 'id' }, signal)));
     }
     return out;
-  }
-  /**
-   * Every finding of the product, oldest first: paged listings instead of a lookup per finding. With `except`, the
-   * findings of the test tagged with both tags (the check's own test for one scan, which the caller has already read)
-   * are left out — DefectDojo cannot exclude one test, so: tests without the check tag, plus the check's tests
-   * without the scan tag (its other scans).
-   */
-  async findingsOfProduct(productId: number, except?: { checkTag: string; scanTag: string }, signal?: AbortSignal): Promise<DojoFinding[]> {
-    const product = { test__engagement__product: productId, o: 'id' };
-    if (!except) return this.http.listAll('findings', findingSchema, product, signal);
-    const [others, siblings] = await Promise.all([
-      this.http.listAll('findings', findingSchema, { ...product, not_test__tags: except.checkTag.toLowerCase() }, signal),
-      this.http.listAll('findings', findingSchema, { ...product, test__tags: except.checkTag.toLowerCase(), not_test__tags: except.scanTag.toLowerCase() }, signal),
-    ]);
-    return [...others, ...siblings].sort((a, b) => a.id - b.id);
   }
   /**
    * How far an import into this test has come: its newest finding (the importer saves them one by one) and the
@@ -172,7 +156,7 @@ export class DefectDojoApi {
     form.set('test_title', r.testTitle);
     form.set('close_old_findings', 'false');
     form.set('close_old_findings_product_scope', 'false');
-    form.set('deduplication_execution_mode', r.deduplicationMode);
+    if (r.deduplicationMode) form.set('deduplication_execution_mode', r.deduplicationMode);
     return this.http.postForm('import-scan', importAnswer, form, signal);
   }
 }

@@ -29,16 +29,21 @@ export interface MirrorRequest {
   log: Logger;
   /** Limit for each git network command and each wait for the mirror's lock. Default 10 minutes. */
   timeoutMs?: number;
+  /**
+   * Runs under the exclusive lock once the mirror is up to date: the only moment a caller may write to it (SecBot's
+   * own refs under refs/secbot/). Scans then read under the shared lock, so what it writes cannot change under them.
+   */
+  prepare?: (mirror: Mirror) => Promise<void>;
 }
 
-/** What `use` gets: a mirror it may read (never write) while the shared lock is held. */
+/** What `use` gets: a mirror it may read (never write, except in `prepare`) while the shared lock is held. */
 export interface Mirror {
   path: string;
   key: string;
   /** Environment for programs that run git on the mirror themselves (gitleaks): no token, no user config. */
   env: Record<string, string>;
-  /** Runs a local, read-only git command; throws CorruptMirrorError or RetryableError unless the exit code is in okCodes. */
-  git(args: string[], okCodes?: number[]): Promise<ProcessResult>;
+  /** Runs a local git command; throws CorruptMirrorError or RetryableError unless the exit code is in okCodes. */
+  git(args: string[], okCodes?: number[], stdin?: string): Promise<ProcessResult>;
 }
 
 export interface MirrorCache {
@@ -98,7 +103,10 @@ type ReadOutcome<T> = { ok: true; value: T } | { ok: false; retry: 'vanished' | 
 async function runWithMirror<T>(ctx: SyncContext, use: (m: Mirror) => Promise<T>, evictOthers: () => Promise<void>): Promise<T> {
   let rebuild = false;
   for (let round = 1; ; round++) {
-    await withLock(ctx, 'exclusive', () => syncMirror(ctx, rebuild));
+    await withLock(ctx, 'exclusive', async () => {
+      await syncMirror(ctx, rebuild);
+      await ctx.req.prepare?.(mirrorHandle(ctx));
+    });
     await evictOthers();
     const outcome = await withLock(ctx, 'shared', async (): Promise<ReadOutcome<T>> => {
       try {
@@ -135,7 +143,7 @@ function mirrorHandle(ctx: SyncContext): Mirror {
     path: ctx.dir,
     key: ctx.key,
     env: gitEnv(ctx.layout.home),
-    git: (args, okCodes) => localGit(ctx.runner, ctx.dir, args, okCodes),
+    git: (args, okCodes, stdin) => localGit(ctx.runner, ctx.dir, args, okCodes, stdin),
   };
 }
 

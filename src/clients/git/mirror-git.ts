@@ -30,8 +30,8 @@ const MIRROR_CONFIG: [string, string][] = [
 ];
 
 /** Runs a local git command in a mirror. Corruption becomes CorruptMirrorError; `okCodes` are not failures. */
-export async function localGit(r: GitRunner, dir: string, args: string[], okCodes: number[] = [0]): Promise<ProcessResult> {
-  const res = await runProcess([r.gitBin, '--git-dir', dir, ...args], { env: gitEnv(r.home), signal: r.signal, timeoutMs: r.timeoutMs }).catch(
+export async function localGit(r: GitRunner, dir: string, args: string[], okCodes: number[] = [0], stdin?: string): Promise<ProcessResult> {
+  const res = await runProcess([r.gitBin, '--git-dir', dir, ...args], { env: gitEnv(r.home), signal: r.signal, timeoutMs: r.timeoutMs, stdin }).catch(
     (err: unknown) => {
       if (err instanceof ProcessTimeoutError) throw new RetryableError(`git ${args[0]} in the mirror cache ${err.message}`);
       throw err;

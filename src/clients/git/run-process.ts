@@ -14,8 +14,10 @@ export interface ProcessOptions {
   timeoutMs?: number;
   /** Keep only the last N bytes of stderr: a failing fetch can print a lot of progress. */
   maxStderrBytes?: number;
-  /** Drop stdout (gitleaks writes its report to a file). */
+  /** Drop stdout (only the exit code and stderr matter). */
   ignoreStdout?: boolean;
+  /** Text written to the child's stdin (then closed); absent: no stdin. */
+  stdin?: string;
 }
 
 export interface ProcessResult {
@@ -67,7 +69,7 @@ function spawn(argv: string[], opts: ProcessOptions) {
     return Bun.spawn(argv, {
       cwd: opts.cwd,
       env: opts.env,
-      stdin: 'ignore',
+      stdin: opts.stdin === undefined ? 'ignore' : new TextEncoder().encode(opts.stdin),
       stdout: opts.ignoreStdout ? 'ignore' : 'pipe',
       stderr: 'pipe',
       detached: true,

@@ -140,3 +140,90 @@ export const notifications = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.checkId, t.generation, t.output, t.notifier, t.channel] })],
 );
+
+/** Commits whose whole history a completed scan of one component covered (see docs/reliability.md, coverage). */
+export const coverage = sqliteTable(
+  'coverage',
+  {
+    project: text('project').notNull(),
+    scan: text('scan').notNull(),
+    commitSha: text('commit_sha').notNull(),
+    checkId: text('check_id').notNull(),
+    generation: integer('generation').notNull(),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.project, t.scan, t.commitSha] })],
+);
+
+/** Every secret (and unscanned file) a scan found, once per project and component, masked. */
+export const leaks = sqliteTable(
+  'leaks',
+  {
+    project: text('project').notNull(),
+    scan: text('scan').notNull(),
+    leakKey: text('leak_key').notNull(),
+    kind: text('kind').notNull(),
+    commitSha: text('commit_sha').notNull(),
+    ruleId: text('rule_id').notNull(),
+    description: text('description').notNull(),
+    file: text('file').notNull(),
+    line: integer('line').notNull(),
+    fingerprint: text('fingerprint').notNull(),
+    noveltyKey: text('novelty_key').notNull(),
+    severity: text('severity'),
+    entry: text('entry').notNull(),
+    checkId: text('check_id').notNull(),
+    generation: integer('generation').notNull(),
+    isNew: integer('is_new').notNull(),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.project, t.scan, t.leakKey] }), index('leaks_commit_idx').on(t.project, t.scan, t.commitSha)],
+);
+
+/** The leaks a check's verdict rests on: found by its own scan, or inherited from its history. */
+export const checkLeaks = sqliteTable(
+  'check_leaks',
+  {
+    checkId: text('check_id').notNull(),
+    generation: integer('generation').notNull(),
+    scan: text('scan').notNull(),
+    project: text('project').notNull(),
+    leakKey: text('leak_key').notNull(),
+    inherited: integer('inherited').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.checkId, t.generation, t.scan, t.leakKey] })],
+);
+
+/** What an output made of a leak: its finding there and whether it is open (triage); external_id '' = filtered out. */
+export const leakOutputs = sqliteTable(
+  'leak_outputs',
+  {
+    project: text('project').notNull(),
+    scan: text('scan').notNull(),
+    leakKey: text('leak_key').notNull(),
+    output: text('output').notNull(),
+    externalId: text('external_id').notNull(),
+    url: text('url'),
+    title: text('title'),
+    severity: text('severity'),
+    open: integer('open').notNull(),
+    stateAt: integer('state_at').notNull(),
+    refreshError: text('refresh_error'),
+    checkId: text('check_id').notNull(),
+    createdAt: integer('created_at').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.project, t.scan, t.leakKey, t.output, t.externalId] })],
+);
+
+/** First sight of each secret per project (rule, file, keyed hash of the value): what makes a finding "new". */
+export const novelty = sqliteTable(
+  'novelty',
+  {
+    project: text('project').notNull(),
+    noveltyKey: text('novelty_key').notNull(),
+    leakKey: text('leak_key').notNull(),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.project, t.noveltyKey] })],
+);

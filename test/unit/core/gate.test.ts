@@ -1,9 +1,11 @@
 /**
- * decide(): the gate's status for a check (seed §3.5). Tasks are built from planJob() the way services/verdict.ts
+ * decide(): the gate's status for a check, from its tasks and the leaks its history holds (own and inherited). Tasks are built from planJob() the way services/verdict.ts
  * maps task rows (scan = payload.scan), so names and scan links are the real ones.
  */
 import { describe, expect, test } from 'bun:test';
-import { decide, FINAL_STATUSES, GATE_STATUSES, type GateCheck, type GateOutput, type GateScan, type GateTask, type TaskState } from '../../../src/core/gate.ts';
+import {
+  decide, FINAL_STATUSES, GATE_STATUSES, type GateCheck, type GateLeak, type GateLeakOutput, type GateScan, type GateTask, type TaskState,
+} from '../../../src/core/gate.ts';
 import { planJob } from '../../../src/core/planning.ts';
 
 const PLANNED: GateCheck = { state: 'planned', error: null };
@@ -20,6 +22,7 @@ function tasks(
     state: states[t.name] ?? 'done',
     lastError: errors[t.name] ?? null,
     scan: t.payload.scan,
+    output: t.payload.output,
   }));
 }
 
@@ -28,20 +31,26 @@ const TWO = { scans: ['gitleaks', 'trufflehog'], outputs: ['defectdojo'], notifi
 const SCAN_ONLY = { scans: ['gitleaks'], outputs: [], notifications: [] };
 
 const scan = (name: string, status: GateScan['status']): GateScan => ({ scan: name, status });
-const out = (s: string, o: string, verdict: GateOutput['verdict'], stale = false): GateOutput => ({ scan: s, output: o, verdict, stale });
+const leak = (key: string, over: Partial<GateLeak> = {}): GateLeak => ({ scan: 'gitleaks', leakKey: key, kind: 'secret', inherited: false, ...over });
+const row = (key: string, open: boolean, over: Partial<GateLeakOutput> = {}): GateLeakOutput => ({
+  scan: 'gitleaks', leakKey: key, output: 'defectdojo', externalId: `f-${key}`, open, stale: false, ...over,
+});
 
 interface Row {
   label: string;
   check: GateCheck | null;
   tasks: GateTask[];
   scans?: GateScan[];
-  outputs?: GateOutput[];
+  leaks?: GateLeak[];
+  rows?: GateLeakOutput[];
+  unscannedFails?: string[];
   status: string;
   reason?: string | RegExp | null;
   stale?: boolean;
 }
 
-const CLEAN_STD = { scans: [scan('gitleaks', 'clean')], outputs: [out('gitleaks', 'defectdojo', 'success')] };
+const CLEAN_STD = { scans: [scan('gitleaks', 'clean')] };
+const ONE_OPEN = { scans: [scan('gitleaks', 'leaks')], leaks: [leak('a')], rows: [row('a', true)] };
 
 const ROWS: Row[] = [
   // not_started
@@ -53,6 +62,7 @@ const ROWS: Row[] = [
   { label: 'scan queued', check: PLANNED, tasks: tasks(STD, { 'scan:gitleaks': 'queued', 'output:gitleaks:defectdojo': 'blocked', 'notify:defectdojo:slack': 'blocked' }), status: 'in_progress', reason: 'scan:gitleaks is queued' },
   { label: 'scan running', check: PLANNED, tasks: tasks(STD, { 'scan:gitleaks': 'running', 'output:gitleaks:defectdojo': 'blocked' }), status: 'in_progress', reason: 'scan:gitleaks is running' },
   { label: 'output blocked', check: PLANNED, tasks: tasks(STD, { 'output:gitleaks:defectdojo': 'blocked' }), ...CLEAN_STD, status: 'in_progress', reason: 'output:gitleaks:defectdojo is blocked' },
+  { label: 'output waiting for an inherited leak (queued)', check: PLANNED, tasks: tasks(STD, { 'output:gitleaks:defectdojo': 'queued' }), scans: [scan('gitleaks', 'skipped')], leaks: [leak('a', { inherited: true })], status: 'in_progress' },
   { label: 'scan retrying (queued with lastError)', check: PLANNED, tasks: tasks(STD, { 'scan:gitleaks': 'queued' }, { 'scan:gitleaks': 'git fetch timed out' }), status: 'in_progress', reason: 'scan:gitleaks is queued' },
   { label: 'output retrying (queued with lastError)', check: PLANNED, tasks: tasks(STD, { 'output:gitleaks:defectdojo': 'queued' }, { 'output:gitleaks:defectdojo': 'HTTP 502' }), scans: [scan('gitleaks', 'leaks')], status: 'in_progress' },
   { label: 'second scan still running', check: PLANNED, tasks: tasks(TWO, { 'scan:trufflehog': 'running', 'output:trufflehog:defectdojo': 'blocked' }), status: 'in_progress', reason: 'scan:trufflehog is running' },
@@ -66,41 +76,45 @@ const ROWS: Row[] = [
   { label: 'cancelled output', check: PLANNED, tasks: tasks(STD, { 'output:gitleaks:defectdojo': 'cancelled' }), scans: [scan('gitleaks', 'clean')], status: 'error', reason: 'output:gitleaks:defectdojo: an earlier task failed' },
   { label: 'cancelled scan', check: PLANNED, tasks: tasks(STD, { 'scan:gitleaks': 'cancelled' }), status: 'error', reason: /^scan:gitleaks: / },
   { label: 'a failure wins over a task still running', check: PLANNED, tasks: tasks(TWO, { 'scan:gitleaks': 'failed', 'scan:trufflehog': 'running' }, { 'scan:gitleaks': 'boom' }), status: 'error', reason: 'scan:gitleaks: boom' },
-  { label: 'scan done without a result', check: PLANNED, tasks: tasks(STD), scans: [], outputs: [out('gitleaks', 'defectdojo', 'success')], status: 'error', reason: 'scan:gitleaks: finished without recording a result' },
-  { label: 'output done without a result', check: PLANNED, tasks: tasks(STD), scans: [scan('gitleaks', 'leaks')], outputs: [], status: 'error', reason: 'output:gitleaks:defectdojo: finished without recording a result' },
-  { label: 'a result for another output does not count', check: PLANNED, tasks: tasks(STD), scans: [scan('gitleaks', 'clean')], outputs: [out('gitleaks', 'other', 'success')], status: 'error', reason: /output:gitleaks:defectdojo: finished without/ },
-  { label: 'second scan missing its result', check: PLANNED, tasks: tasks(TWO), scans: [scan('gitleaks', 'clean')], outputs: [out('gitleaks', 'defectdojo', 'success'), out('trufflehog', 'defectdojo', 'success')], status: 'error', reason: 'scan:trufflehog: finished without recording a result' },
+  { label: 'scan done without a result', check: PLANNED, tasks: tasks(STD), scans: [], status: 'error', reason: 'scan:gitleaks: finished without recording a result' },
+  { label: 'second scan missing its result', check: PLANNED, tasks: tasks(TWO), scans: [scan('gitleaks', 'clean')], status: 'error', reason: 'scan:trufflehog: finished without recording a result' },
 
   // fail
-  { label: 'leaks and no outputs', check: PLANNED, tasks: tasks(SCAN_ONLY), scans: [scan('gitleaks', 'leaks')], status: 'fail', reason: 'open findings: gitleaks' },
-  { label: 'output verdict fail', check: PLANNED, tasks: tasks(STD), scans: [scan('gitleaks', 'leaks')], outputs: [out('gitleaks', 'defectdojo', 'fail')], status: 'fail', reason: 'open findings: gitleaks → defectdojo' },
-  { label: 'output says fail even if the scan was clean (older open findings)', check: PLANNED, tasks: tasks(STD), scans: [scan('gitleaks', 'clean')], outputs: [out('gitleaks', 'defectdojo', 'fail')], status: 'fail' },
-  { label: 'one of two scans fails', check: PLANNED, tasks: tasks(TWO), scans: [scan('gitleaks', 'clean'), scan('trufflehog', 'leaks')], outputs: [out('gitleaks', 'defectdojo', 'success'), out('trufflehog', 'defectdojo', 'fail')], status: 'fail', reason: 'open findings: trufflehog → defectdojo' },
-  { label: 'both scans fail', check: PLANNED, tasks: tasks(TWO), scans: [scan('gitleaks', 'leaks'), scan('trufflehog', 'leaks')], outputs: [out('gitleaks', 'defectdojo', 'fail'), out('trufflehog', 'defectdojo', 'fail')], status: 'fail', reason: 'open findings: gitleaks → defectdojo, trufflehog → defectdojo' },
-  { label: 'fail even when the notification failed', check: PLANNED, tasks: tasks(STD, { 'notify:defectdojo:slack': 'failed' }, { 'notify:defectdojo:slack': 'channel_not_found' }), scans: [scan('gitleaks', 'leaks')], outputs: [out('gitleaks', 'defectdojo', 'fail')], status: 'fail' },
+  { label: 'a leak and no outputs (nothing can triage it)', check: PLANNED, tasks: tasks(SCAN_ONLY), scans: [scan('gitleaks', 'leaks')], leaks: [leak('a')], status: 'fail', reason: '1 open finding(s)' },
+  { label: 'an open leak in the output', check: PLANNED, tasks: tasks(STD), ...ONE_OPEN, status: 'fail', reason: '1 open finding(s)' },
+  { label: 'an inherited open leak fails a clean commit', check: PLANNED, tasks: tasks(STD), scans: [scan('gitleaks', 'clean')], leaks: [leak('a', { inherited: true })], rows: [row('a', true)], status: 'fail', reason: '1 open finding(s); 1 inherited from earlier commits' },
+  { label: 'an inherited leak fails a commit whose history was covered already', check: PLANNED, tasks: tasks(STD), scans: [scan('gitleaks', 'skipped')], leaks: [leak('a', { inherited: true })], rows: [row('a', true)], status: 'fail' },
+  { label: 'a leak no output recorded fails closed', check: PLANNED, tasks: tasks(STD), scans: [scan('gitleaks', 'leaks')], leaks: [leak('a')], rows: [], status: 'fail', reason: '1 open finding(s); 1 not recorded by an output (failing closed)' },
+  { label: 'a leak recorded for another output only fails closed', check: PLANNED, tasks: tasks(STD), scans: [scan('gitleaks', 'leaks')], leaks: [leak('a')], rows: [row('a', false, { output: 'other' })], status: 'fail' },
+  { label: 'open in one finding of two (raced import) is open', check: PLANNED, tasks: tasks(STD), scans: [scan('gitleaks', 'leaks')], leaks: [leak('a')], rows: [row('a', false), row('a', true, { externalId: 'f-a2' })], status: 'fail' },
+  { label: 'one of two scans fails', check: PLANNED, tasks: tasks(TWO), scans: [scan('gitleaks', 'clean'), scan('trufflehog', 'leaks')], leaks: [leak('t', { scan: 'trufflehog' })], rows: [row('t', true, { scan: 'trufflehog' })], status: 'fail' },
+  { label: 'fail even when the notification failed', check: PLANNED, tasks: tasks(STD, { 'notify:defectdojo:slack': 'failed' }, { 'notify:defectdojo:slack': 'channel_not_found' }), ...ONE_OPEN, status: 'fail' },
+  { label: 'unscanned files fail the check with unscanned: fail', check: PLANNED, tasks: tasks(STD), scans: [scan('gitleaks', 'clean')], leaks: [leak('u', { kind: 'unscanned' })], unscannedFails: ['gitleaks'], status: 'fail', reason: '0 open finding(s); 1 file(s) not scanned (unscanned: fail)' },
 
   // success
-  { label: 'clean scan, output success', check: PLANNED, tasks: tasks(STD), ...CLEAN_STD, status: 'success', reason: null, stale: false },
+  { label: 'clean scan', check: PLANNED, tasks: tasks(STD), ...CLEAN_STD, status: 'success', reason: null, stale: false },
   { label: 'clean scan, no outputs', check: PLANNED, tasks: tasks(SCAN_ONLY), scans: [scan('gitleaks', 'clean')], status: 'success', reason: null },
-  { label: 'skipped scan (nothing to scan), no output result needed', check: PLANNED, tasks: tasks(STD), scans: [scan('gitleaks', 'skipped')], outputs: [], status: 'success', reason: null },
-  { label: 'skipped scan without outputs', check: PLANNED, tasks: tasks(SCAN_ONLY), scans: [scan('gitleaks', 'skipped')], status: 'success' },
-  { label: 'leaks triaged away in the output', check: PLANNED, tasks: tasks(STD), scans: [scan('gitleaks', 'leaks')], outputs: [out('gitleaks', 'defectdojo', 'success')], status: 'success', reason: null },
+  { label: 'history already covered, nothing inherited', check: PLANNED, tasks: tasks(STD), scans: [scan('gitleaks', 'skipped')], status: 'success', reason: null },
+  { label: 'leaks triaged away in the output', check: PLANNED, tasks: tasks(STD), scans: [scan('gitleaks', 'leaks')], leaks: [leak('a'), leak('b', { inherited: true })], rows: [row('a', false), row('b', false)], status: 'success', reason: null },
+  { label: 'a leak the output dropped (below its minimum severity)', check: PLANNED, tasks: tasks(STD), scans: [scan('gitleaks', 'leaks')], leaks: [leak('a')], rows: [row('a', false, { externalId: '' })], status: 'success' },
+  { label: 'unscanned files are only noted by default', check: PLANNED, tasks: tasks(STD), scans: [scan('gitleaks', 'clean')], leaks: [leak('u', { kind: 'unscanned' })], status: 'success' },
   { label: 'notification failed', check: PLANNED, tasks: tasks(STD, { 'notify:defectdojo:slack': 'failed' }, { 'notify:defectdojo:slack': 'invalid_auth' }), ...CLEAN_STD, status: 'success', reason: null },
   { label: 'notification cancelled', check: PLANNED, tasks: tasks(STD, { 'notify:defectdojo:slack': 'cancelled' }), ...CLEAN_STD, status: 'success' },
   { label: 'notification still queued', check: PLANNED, tasks: tasks(STD, { 'notify:defectdojo:slack': 'queued' }), ...CLEAN_STD, status: 'success' },
   { label: 'notification running', check: PLANNED, tasks: tasks(STD, { 'notify:defectdojo:slack': 'running' }), ...CLEAN_STD, status: 'success' },
 
   // stale
-  { label: 'success resting on stale output data', check: PLANNED, tasks: tasks(STD), scans: [scan('gitleaks', 'leaks')], outputs: [out('gitleaks', 'defectdojo', 'success', true)], status: 'success', stale: true },
-  { label: 'fail resting on stale output data', check: PLANNED, tasks: tasks(STD), scans: [scan('gitleaks', 'leaks')], outputs: [out('gitleaks', 'defectdojo', 'fail', true)], status: 'fail', stale: true },
-  { label: 'one stale output of two makes the verdict stale', check: PLANNED, tasks: tasks(TWO), scans: [scan('gitleaks', 'clean'), scan('trufflehog', 'clean')], outputs: [out('gitleaks', 'defectdojo', 'success'), out('trufflehog', 'defectdojo', 'success', true)], status: 'success', stale: true },
-  { label: 'a stale output of a skipped scan is not used', check: PLANNED, tasks: tasks(STD), scans: [scan('gitleaks', 'skipped')], outputs: [out('gitleaks', 'defectdojo', 'success', true)], status: 'success', stale: false },
-  { label: 'no stale flag without outputs', check: PLANNED, tasks: tasks(SCAN_ONLY), scans: [scan('gitleaks', 'leaks')], status: 'fail', stale: false },
+  { label: 'success resting on stale output data', check: PLANNED, tasks: tasks(STD), scans: [scan('gitleaks', 'leaks')], leaks: [leak('a')], rows: [row('a', false, { stale: true })], status: 'success', stale: true },
+  { label: 'fail resting on stale output data', check: PLANNED, tasks: tasks(STD), scans: [scan('gitleaks', 'leaks')], leaks: [leak('a')], rows: [row('a', true, { stale: true })], status: 'fail', stale: true },
+  { label: 'no stale flag without outputs', check: PLANNED, tasks: tasks(SCAN_ONLY), scans: [scan('gitleaks', 'leaks')], leaks: [leak('a')], status: 'fail', stale: false },
 ];
+
+const run = (r: Pick<Row, 'check' | 'tasks' | 'scans' | 'leaks' | 'rows' | 'unscannedFails'>) =>
+  decide({ check: r.check, tasks: r.tasks, scans: r.scans ?? [], leaks: r.leaks ?? [], leakOutputs: r.rows ?? [], unscannedFails: new Set(r.unscannedFails ?? []) });
 
 describe('decide', () => {
   test.each(ROWS.map((r) => [r.label, r] as const))('%s', (_label, row) => {
-    const v = decide(row.check, row.tasks, row.scans ?? [], row.outputs ?? []);
+    const v = run(row);
     expect(v.status).toBe(row.status as typeof v.status);
     if (row.reason === null) expect(v.reason).toBeNull();
     else if (typeof row.reason === 'string') expect(v.reason).toBe(row.reason);
@@ -117,18 +131,19 @@ describe('decide', () => {
     expect([...FINAL_STATUSES].sort()).toEqual(['error', 'fail', 'success']);
   });
 
-  test('the result does not depend on the order of tasks, scans or outputs', () => {
+  test('the result does not depend on the order of tasks, scans, leaks or output rows', () => {
     const t = tasks(TWO);
     const s = [scan('gitleaks', 'clean'), scan('trufflehog', 'leaks')];
-    const o = [out('gitleaks', 'defectdojo', 'success'), out('trufflehog', 'defectdojo', 'fail', true)];
-    const forward = decide(PLANNED, t, s, o);
-    const backward = decide(PLANNED, [...t].reverse(), [...s].reverse(), [...o].reverse());
+    const l = [leak('a'), leak('t', { scan: 'trufflehog', inherited: true })];
+    const r = [row('a', false), row('t', true, { scan: 'trufflehog', stale: true })];
+    const forward = run({ check: PLANNED, tasks: t, scans: s, leaks: l, rows: r });
+    const backward = run({ check: PLANNED, tasks: [...t].reverse(), scans: [...s].reverse(), leaks: [...l].reverse(), rows: [...r].reverse() });
     expect(backward).toEqual(forward);
-    expect(forward).toEqual({ status: 'fail', reason: 'open findings: trufflehog → defectdojo', stale: true });
+    expect(forward).toEqual({ status: 'fail', reason: '1 open finding(s); 1 inherited from earlier commits', stale: true, failing: ['t'] });
   });
 
   test('only notification tasks → in progress (nothing gating has run)', () => {
     const onlyNotify = tasks(STD).filter((t) => t.kind === 'notify');
-    expect(decide(PLANNED, onlyNotify, [], []).status).toBe('in_progress');
+    expect(run({ check: PLANNED, tasks: onlyNotify }).status).toBe('in_progress');
   });
 });

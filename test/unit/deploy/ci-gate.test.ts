@@ -57,22 +57,12 @@ const FAIL_BODY = verdict('fail', {
   reason: 'defectdojo has 2 open findings for gitleaks',
   check: { project: PROJECT, project_url: `https://${HOST}/${PROJECT}`, commit_sha: SHA, ref: 'branch main', event_type: 'push' },
   scans: [{ name: 'gitleaks', state: 'done', attempts: 1, result: 'leaks', finding_count: 2, error: null }],
-  outputs: [
-    {
-      scan: 'gitleaks',
-      name: 'defectdojo',
-      state: 'done',
-      verdict: 'fail',
-      url: 'https://defectdojo.example.com/test/42',
-      open_findings: 2,
-      new_findings: 1,
-      findings: [
-        { title: 'AWS Access Key in "config/prod.env"', severity: 'High', url: 'https://defectdojo.example.com/finding/7', new: true, open: true },
-        { title: 'Generic API Key', severity: 'Medium', url: 'https://defectdojo.example.com/finding/8', new: false, open: true },
-      ],
-      stale: false,
-      error: null,
-    },
+  outputs: [{ scan: 'gitleaks', name: 'defectdojo', state: 'done', attempts: 1, url: 'https://defectdojo.example.com/test/42', recorded: 2, stale: false, error: null }],
+  counts: { findings: 3, open: 2, inherited: 1, open_inherited: 1, unscanned: 0 },
+  findings: [
+    { scan: 'gitleaks', rule: 'aws-access-token', file: 'config/prod.env', line: 3, commit: SHA, severity: 'High', title: 'AWS Access Key in "config/prod.env"', url: 'https://defectdojo.example.com/finding/7', open: true, new: true, inherited: false, found_by: null },
+    { scan: 'gitleaks', rule: 'generic-api-key', file: 'app.py', line: 9, commit: 'a'.repeat(40), severity: 'Medium', title: 'Generic API Key', url: 'https://defectdojo.example.com/finding/8', open: true, new: false, inherited: true, found_by: 'GIT_LOCAL_x' },
+    { scan: 'gitleaks', rule: 'generic-api-key', file: 'old.py', line: 1, commit: 'b'.repeat(40), severity: 'Medium', title: 'Triaged key', url: 'https://defectdojo.example.com/finding/9', open: false, new: false, inherited: true, found_by: 'GIT_LOCAL_x' },
   ],
   notifications: [{ output: 'defectdojo', name: 'slack', state: 'done', attempts: 1, error: null, channels: [{ channel: 'sec', state: 'sent', detail: null }] }],
 });
@@ -140,8 +130,15 @@ for (const variant of ['jq', 'sed'] as const) {
       expect(r.out).toContain('fail --> Vulnerabilities found');
       expect(r.out).toContain('reason: defectdojo has 2 open findings for gitleaks');
       expect(r.out).toContain('https://defectdojo.example.com/test/42');
-      expect(r.out).toContain('[High] AWS Access Key in "config/prod.env": https://defectdojo.example.com/finding/7');
-      expect(r.out).toContain('[Medium] Generic API Key: https://defectdojo.example.com/finding/8');
+      expect(r.out).toContain('[High] AWS Access Key in "config/prod.env"');
+      expect(r.out).toContain('https://defectdojo.example.com/finding/7');
+      expect(r.out).toContain('[Medium] Generic API Key');
+      expect(r.out).toContain('https://defectdojo.example.com/finding/8');
+      if (variant === 'jq') {
+        expect(r.out).toContain('[Medium] Generic API Key (app.py:9, commit aaaaaaaa, inherited): https://defectdojo.example.com/finding/8');
+        // Triaged findings are not what a developer has to act on.
+        expect(r.out).not.toContain('finding/9');
+      }
       // The project link is not a report link.
       expect(r.out).not.toContain(`https://${HOST}/${PROJECT}`);
       expect(r.out).toContain('FAILED (status fail)');

@@ -35,7 +35,7 @@ class SlackNotifier implements Notifier {
   }
 
   async notify(req: NotifyRequest): Promise<NotifyResult> {
-    const scans = req.results.map((r) => ({ scanName: r.scanName, findings: r.output?.findings ?? [] }));
+    const scans = req.results.map((r) => ({ scanName: r.scanName, findings: r.findings }));
     const message = buildMessage(req.check, scans, this.ctx.config.render_limit);
     if (!message) return { delivered: 0, skipped: this.ctx.config.channels.length, failed: [], note: 'no new findings: nothing to announce' };
     const result: NotifyResult = { delivered: 0, skipped: 0, failed: [] };

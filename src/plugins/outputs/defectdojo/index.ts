@@ -1,7 +1,8 @@
 /**
- * DefectDojo output (`handler_name: defectdojo`): one DefectDojo test per (check, scan), imported with the redacted
- * report, tagged with the check id so a retried or re-delivered task finds it instead of importing twice. The
- * verdict is `fail` while the test has an open finding; the results instance refreshes it after triage.
+ * DefectDojo output (`handler_name: defectdojo`): one DefectDojo test per (check, scan), imported with the masked
+ * report, tagged with the check id so a retried or re-delivered task finds it instead of importing twice. Each
+ * finding carries its leak's tag; SecBot reads back which are open, and the results instance re-reads them (in
+ * batches of ids) after triage.
  */
 import { z } from 'zod';
 import { DefectDojoApi, isoDate } from '../../../clients/defectdojo/api.ts';
@@ -10,6 +11,7 @@ import { PermanentError, RetryableError } from '../../../core/errors.ts';
 import { engagementBranch } from '../../../core/check.ts';
 import type {
   Output,
+  OutputFinding,
   OutputPublishRequest,
   OutputPublishResult,
   OutputRefreshRequest,
@@ -18,7 +20,7 @@ import type {
 } from '../../types.ts';
 import { defectDojoConfigSchema, type DefectDojoConfig } from './config.ts';
 import { ensureContext } from './context.ts';
-import { summarise } from './findings.ts';
+import { openStates, toOutputFindings } from './findings.ts';
 import { findTaggedTest } from './tagged-test.ts';
 
 export const defectDojoDefinition: PluginDefinition<'output', DefectDojoConfig, Output> = {
@@ -53,10 +55,9 @@ class DefectDojoOutput implements Output {
   }
 
   async publish(req: OutputPublishRequest): Promise<OutputPublishResult> {
-    const { report, check, signal } = req;
-    if (report.status === 'skipped' || (report.findingCount === 0 && !this.ctx.config.import_empty_reports)) {
-      return { status: 'skipped', findings: [], verdict: 'success' };
-    }
+    const { check, signal } = req;
+    const nothingNew = req.leaks.length === 0 && (req.report.status === 'skipped' || !this.ctx.config.import_empty_reports);
+    if (nothingNew) return { status: 'skipped', findings: [] };
     const context = await ensureContext(
       this.api,
       {
@@ -70,23 +71,33 @@ class DefectDojoOutput implements Output {
       signal,
     );
     const testId = (await this.existingTest(req)) ?? (await this.importAfterGrace(req, context.engagementId));
-    const findings = await this.api.findingsOfTest(testId, signal);
-    const ownTest = { checkTag: req.check.id, scanTag: scanTagOf(req.scanName) };
-    const summaries = await summarise(this.api, findings, { productId: context.productId, ownTest, signal });
-    req.log.info('DefectDojo test ready', { test_id: testId, findings: summaries.length, new: summaries.filter((f) => f.isNew).length });
-    return {
-      status: 'imported',
-      externalId: String(testId),
-      externalUrl: `${this.api.baseUrl}/test/${testId}`,
-      findings: summaries,
-      verdict: summaries.some((f) => f.open) ? 'fail' : 'success',
-    };
+    const found = await toOutputFindings(this.api, await this.api.findingsOfTest(testId, signal), signal);
+    const findings = [...found, ...this.dropped(req, found)];
+    req.log.info('DefectDojo test ready', { test_id: testId, findings: found.length, sent: req.leaks.length });
+    return { status: 'imported', externalId: String(testId), externalUrl: `${this.api.baseUrl}/test/${testId}`, findings };
   }
 
-  async refresh(req: OutputRefreshRequest) {
-    const findings = await this.api.findingsOfTest(Number(req.externalId), req.signal);
-    const summaries = await summarise(this.api, findings, { previous: req.previous, signal: req.signal });
-    return { verdict: summaries.some((f) => f.open) ? ('fail' as const) : ('success' as const), findings: summaries };
+  /**
+   * Leaks sent but absent from the test. Only `minimum_severity` above High drops any (the Gitleaks parser rates
+   * every finding High); anything else missing is left unrecorded, so the gate fails closed instead of passing.
+   */
+  private dropped(req: OutputPublishRequest, found: readonly OutputFinding[]): OutputFinding[] {
+    const have = new Set(found.map((f) => f.leakKey));
+    const missing = req.leaks.filter((l) => !have.has(l.leakKey));
+    if (missing.length === 0) return [];
+    if (this.ctx.config.minimum_severity !== 'Critical') {
+      req.log.warn('DefectDojo did not keep some findings SecBot sent; the gate treats them as open', { missing: missing.length });
+      return [];
+    }
+    return missing.map((l) => ({ leakKey: l.leakKey, externalId: '', title: null, severity: null, url: null, open: false }));
+  }
+
+  async refresh(req: OutputRefreshRequest): Promise<Map<string, boolean>> {
+    const ids = [...new Set(req.externalIds.map(Number).filter((n) => Number.isInteger(n) && n > 0))];
+    const findings = await this.api.findingsByIds(ids, req.signal);
+    const open = await openStates(this.api, findings, req.signal);
+    // A finding deleted in DefectDojo is no longer there to triage: it counts as open (fail closed).
+    return new Map(ids.map((id) => [String(id), open.get(id) ?? true]));
   }
 
   /**
@@ -154,7 +165,7 @@ class DefectDojoOutput implements Output {
     const answer = await this.api.importScan(
       {
         engagementId,
-        report: req.report.reportJson,
+        report: JSON.stringify(req.leaks.map((l) => l.entry)),
         tags: [check.id.toLowerCase(), `commit:${check.commitSha}`, scanTagOf(req.scanName)],
         commitHash: check.commitSha,
         branchTag: engagementBranch(check),

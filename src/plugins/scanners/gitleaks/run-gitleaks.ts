@@ -1,11 +1,13 @@
 /**
- * Runs `gitleaks git` on a bare mirror (CONTRACT.md §1, §2, §6). gitleaks starts in an empty folder with its
+ * Runs `gitleaks git` on a bare mirror (CONTRACT.md §1, §2, §6). The report comes back on stdout, unredacted, and
+ * goes straight to sanitize.ts, which fingerprints and masks it in memory: no raw report ever touches the disk
+ * (gitleaks' own --redact would leave secrets in file names and commit messages). gitleaks starts in an empty folder with its
  * ignore path pointing to a folder SecBot controls and always gets an explicit --config, so nothing the pusher
  * committed (.gitleaks.toml, .gitleaksignore, `gitleaks:allow`) weakens the scan unless the component sets
  * allow_repo_config: then those two files are read from the scanned commit and handed over explicitly.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { ConfigError, RetryableError } from '../../../core/errors.ts';
@@ -30,7 +32,6 @@ export interface GitleaksArgs {
   mirrorPath: string;
   /** Revision arguments; joined with single spaces into one --log-opts argument. */
   revs: string[];
-  reportPath: string;
   ignorePath: string;
   configPath: string;
   maxTargetMegabytes: number;
@@ -42,8 +43,8 @@ export function gitleaksArgv(a: GitleaksArgs): string[] {
   return [
     a.bin, 'git',
     '--no-banner', '--no-color', '--log-level', 'warn',
-    '--redact', '--exit-code', String(LEAKS_EXIT_CODE),
-    '--report-format', 'json', '--report-path', a.reportPath,
+    '--exit-code', String(LEAKS_EXIT_CODE),
+    '--report-format', 'json', '--report-path', '-',
     `--log-opts=${a.revs.join(' ')}`,
     '--max-target-megabytes', String(a.maxTargetMegabytes),
     '--timeout', String(a.timeoutSeconds),
@@ -71,7 +72,8 @@ export interface GitleaksRequest {
 
 export interface GitleaksResult {
   exitCode: number;
-  reportJson: string;
+  /** Unredacted: hand it to sanitize() and drop it. */
+  rawReport: string;
   configSource: 'repository' | 'rules_file' | 'default';
 }
 
@@ -80,12 +82,12 @@ export async function runGitleaks(req: GitleaksRequest): Promise<GitleaksResult>
   try {
     const ws = await prepareWorkspace(root, req);
     const argv = gitleaksArgv({
-      bin: req.bin, mirrorPath: req.mirror.path, revs: req.revs, reportPath: ws.reportPath, ignorePath: ws.ignoreDir,
+      bin: req.bin, mirrorPath: req.mirror.path, revs: req.revs, ignorePath: ws.ignoreDir,
       configPath: ws.configPath, maxTargetMegabytes: req.config.max_target_megabytes, timeoutSeconds: req.config.timeout_seconds,
       ignoreGitleaksAllow: !req.config.allow_repo_config,
     });
     const res = await runProcess(argv, {
-      cwd: ws.cwd, env: gitleaksEnv(req), signal: req.signal, ignoreStdout: true, timeoutMs: req.config.timeout_seconds * 1000 + KILL_GRACE_MS,
+      cwd: ws.cwd, env: gitleaksEnv(req), signal: req.signal, timeoutMs: req.config.timeout_seconds * 1000 + KILL_GRACE_MS,
     }).catch((err: unknown) => {
       if (err instanceof ProcessTimeoutError) throw timeoutError(req);
       throw err;
@@ -94,8 +96,8 @@ export async function runGitleaks(req: GitleaksRequest): Promise<GitleaksResult>
     if (res.exitCode !== 0 && res.exitCode !== LEAKS_EXIT_CODE) throw failure(req, res.exitCode, stderr);
     // gitleaks logs a failing `git log` (an unreadable object, say) at ERR level yet still exits 0: a silent gap.
     if (ERROR_LINE.test(stderr)) throw failure(req, res.exitCode, stderr);
-    if (!existsSync(ws.reportPath)) throw new RetryableError(`gitleaks exited ${res.exitCode} without writing its report:\n${tailLines(stderr)}`);
-    return { exitCode: res.exitCode, reportJson: await readFile(ws.reportPath, 'utf8'), configSource: ws.configSource };
+    if (res.stdout.trim() === '') throw new RetryableError(`gitleaks exited ${res.exitCode} without writing its report:\n${tailLines(stderr)}`);
+    return { exitCode: res.exitCode, rawReport: res.stdout, configSource: ws.configSource };
   } finally {
     await rm(root, { recursive: true, force: true });
   }
@@ -125,14 +127,13 @@ function failure(req: GitleaksRequest, exitCode: number, stderr: string): Error 
 interface Workspace {
   cwd: string;
   ignoreDir: string;
-  reportPath: string;
   configPath: string;
   configSource: GitleaksResult['configSource'];
 }
 
 async function prepareWorkspace(root: string, req: GitleaksRequest): Promise<Workspace> {
-  const ws = { cwd: join(root, 'cwd'), ignoreDir: join(root, 'ignore'), reportPath: join(root, 'out', 'report.json') };
-  await Promise.all([mkdir(ws.cwd), mkdir(ws.ignoreDir), mkdir(join(root, 'out'))]);
+  const ws = { cwd: join(root, 'cwd'), ignoreDir: join(root, 'ignore') };
+  await Promise.all([mkdir(ws.cwd), mkdir(ws.ignoreDir)]);
   const repo = req.config.allow_repo_config ? await readRepoFiles(req) : {};
   if (repo.ignore !== undefined) await writeFile(join(ws.ignoreDir, '.gitleaksignore'), repo.ignore);
   if (repo.toml !== undefined) {

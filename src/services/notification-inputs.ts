@@ -1,0 +1,56 @@
+/**
+ * What a notifier is told about one check and one output: per scan, the leaks the check rests on as findings. Only
+ * a leak this check found first (in any generation) *and* the first sight of its secret in the project is `isNew` —
+ * inherited leaks and secrets pushed again are never announced twice.
+ */
+import type { CheckRecord } from '../core/check.ts';
+import type { CheckLeak } from '../core/leaks.ts';
+import { toSeverity, type FindingSummary } from '../core/results.ts';
+import type { HistoryStore, LeakOutputRow } from '../db/history.ts';
+import type { ResultStore } from '../db/results.ts';
+import type { NotificationInput } from '../plugins/types.ts';
+
+type Key = { checkId: string; generation: number };
+
+export async function notificationInputs(
+  deps: { results: ResultStore; history: HistoryStore },
+  check: CheckRecord,
+  k: Key,
+  outputName: string,
+): Promise<NotificationInput[]> {
+  const [scans, outputs, leaks, rows] = await Promise.all([
+    deps.results.scans(k),
+    deps.results.outputs(k),
+    deps.history.checkLeaks(k),
+    deps.history.outputsOfCheck(k),
+  ]);
+  return scans.map((s) => {
+    const o = outputs.find((x) => x.scan === s.scan && x.output === outputName);
+    const mine = rows.filter((r) => r.scan === s.scan && r.output === outputName);
+    const findings = leaks.filter((l) => l.scan === s.scan && l.kind === 'secret').map((l) => findingOf(l, mine, check.id));
+    const unscanned = leaks.filter((l) => l.scan === s.scan && l.kind === 'unscanned');
+    if (!o?.verdict) return { scanName: s.scan, report: s.report, output: null, findings, unscanned };
+    const status = o.status === 'skipped' ? ('skipped' as const) : ('imported' as const);
+    const output = { status, externalId: o.externalId ?? undefined, externalUrl: o.externalUrl ?? undefined, findings: o.findings };
+    return { scanName: s.scan, report: s.report, output, findings, unscanned };
+  });
+}
+
+export function findingOf(l: CheckLeak, rows: readonly LeakOutputRow[], checkId: string): FindingSummary {
+  const here = rows.filter((r) => r.leakKey === l.leakKey);
+  const kept = here.find((r) => r.externalId !== '');
+  return {
+    id: kept?.externalId ?? null,
+    title: kept?.title ?? `${l.description || l.ruleId} in ${l.file}`,
+    severity: toSeverity(l.severity ?? kept?.severity),
+    url: kept?.url ?? null,
+    isNew: l.isNew && l.foundBy.checkId === checkId,
+    open: here.length === 0 ? true : here.some((r) => r.open),
+    leakKey: l.leakKey,
+    ruleId: l.ruleId,
+    file: l.file,
+    line: l.line,
+    commit: l.commit,
+    inherited: l.inherited,
+  };
+}
