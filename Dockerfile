@@ -1,5 +1,5 @@
-# SecBot container image: one image, the command picks the role (seed §1.2; `secbot --help`):
-#   all (default) | intake | results | worker | migrate | config validate | check-id
+# SecBot container image: one image, the command picks the role (`secbot --help`):
+#   all (default) | intake | results | worker | migrate | config validate | check-id | healthcheck
 #
 # Three stages so that the final image carries only what runs: the compiled `secbot` binary (Bun embeds itself),
 # gitleaks, git and flock. No Bun, Node, Go or package manager reaches the last stage.
@@ -28,13 +28,23 @@ RUN bun run build && ./dist/secbot --version
 
 # --- runtime ---------------------------------------------------------------------------------------------------------
 FROM debian:bookworm-slim
+# Set by the build (docker build --build-arg VERSION=… --build-arg REVISION=$(git rev-parse HEAD) --build-arg CREATED=…).
+ARG VERSION=0.2.0
+ARG REVISION=unknown
+ARG CREATED=unknown
+LABEL org.opencontainers.image.title="secbot" \
+      org.opencontainers.image.description="Security checks for self-managed GitLab: gitleaks scans, DefectDojo imports, Slack notices and a CI gate" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.revision="${REVISION}" \
+      org.opencontainers.image.created="${CREATED}" \
+      org.opencontainers.image.licenses="MIT" \
+      org.opencontainers.image.documentation="README.md in the source repository" \
+      org.opencontainers.image.base.name="debian:bookworm-slim"
 # git: SecBot clones and fetches with the system git (SECBOT_GIT_BIN). util-linux: flock(1), which serialises access
 # to the git mirror cache. ca-certificates: HTTPS to GitLab, DefectDojo and Slack. tini: PID 1 that forwards SIGTERM,
 # so SecBot's graceful shutdown (SECBOT_SHUTDOWN_GRACE_MS) runs, and reaps the git/gitleaks children.
-# curl: only for HEALTHCHECK (the compiled binary has no health sub-command, and curl is simpler to read than a
-# bash /dev/tcp probe).
 RUN apt-get update \
- && apt-get install -y --no-install-recommends git ca-certificates util-linux tini curl \
+ && apt-get install -y --no-install-recommends git ca-certificates util-linux tini \
  && rm -rf /var/lib/apt/lists/*
 
 # A fixed numeric uid/gid so Kubernetes' runAsNonRoot can verify it and volume ownership is predictable.
@@ -54,18 +64,18 @@ COPY config.yml /app/config.yml
 ENV SECBOT_GITLEAKS_BIN=/usr/local/bin/gitleaks \
     SECBOT_CACHE_DIR=/app/data/cache \
     SECBOT_DATABASE_URL=/app/data/secbot.sqlite \
-    SECBOT_CONFIG=/app/config.yml \
-    SECBOT_HEALTH_PORT=5000
+    SECBOT_CONFIG=/app/config.yml
 
 # intake, results, worker metrics/health (settings defaults SECBOT_INTAKE_PORT, _RESULTS_PORT, _WORKER_PORT).
 EXPOSE 5000 5001 5002
 
 USER 10001:10001
 
-# SECBOT_HEALTH_PORT is read only by this probe (not by SecBot): set it to 5001 for `results` and 5002 for `worker`.
+# `secbot healthcheck` probes /healthz on the intake, results and worker ports the settings name and passes when
+# one answers, so the same HEALTHCHECK fits every role (all, intake, results, worker) and follows port settings.
 # /healthz is liveness only (no database round trip), so a slow database does not make Docker restart the process.
 HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
-  CMD curl -fsS --max-time 4 "http://127.0.0.1:${SECBOT_HEALTH_PORT:-5000}/healthz" >/dev/null || exit 1
+  CMD ["/app/secbot", "healthcheck"]
 
 ENTRYPOINT ["tini", "--", "/app/secbot"]
 CMD ["all"]

@@ -148,7 +148,7 @@ async function main() {
       const ms = performance.now() - t0;
       console.log(`  ${'IntakeService.handle, 50 concurrent'.padEnd(58)} ${us(ms)} per delivery  (${Math.round((N * 1000) / ms)}/s; ${(counts.txs / N).toFixed(3)} commits per delivery)`);
     }
-    const app = intakeApp({ name: 'intake', title: 't', description: 'd', db, metrics, logger, intake, maxBodyBytes: settings.maxBodyBytes });
+    const app = intakeApp({ name: 'intake', title: 't', description: 'd', db, metrics, logger, docs: true, intake, maxBodyBytes: settings.maxBodyBytes, bufferBytes: settings.intakeBufferBytes });
     for (let i = 0; i < 200; i++) await app.handle(new Request('http://localhost/v1/gitlab/webhook', { method: 'POST', headers: { 'content-type': 'application/json', 'x-gitlab-token': TOKEN, 'x-gitlab-event': 'Push Hook' }, body: fresh(i, 'd0d0d0d0') }));
     await time(`HTTP: intake app .handle(Request) (Elysia, no socket)`, async (i) => {
       const res = await app.handle(

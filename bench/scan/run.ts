@@ -6,7 +6,9 @@
  *   (c) SecBot, warm cache: the mirror already holds the history before the push, diff mode
  * Each run pushes a new commit; the figures are medians over the runs.
  *
- *   bun bench/scan/run.ts [--commits 10000] [--runs 3]
+ *   bun bench/scan/run.ts [--commits 10000] [--runs 3] [--rules secbot|gitleaks-default]
+ *
+ * --rules picks the component's rules setting for (b) and (c) (default: SecBot's pack, as shipped).
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -28,6 +30,8 @@ function arg(name: string, def: number): number {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? Number(process.argv[i + 1]) : def;
 }
+
+const RULES = process.argv.includes('--rules') ? process.argv[process.argv.indexOf('--rules') + 1]! : 'secbot';
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const secs = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
@@ -56,7 +60,7 @@ function checkFor(s: Settings, projectPath: string, before: string, after: strin
 }
 
 async function secbotScan(s: Settings, check: CheckRecord) {
-  const scanner = gitleaksDefinition.create({ name: 'gitleaks', config: gitleaksConfigSchema.parse({}), env: {}, settings: s, logger: silentLogger, fetch });
+  const scanner = gitleaksDefinition.create({ name: 'gitleaks', config: gitleaksConfigSchema.parse({ rules: RULES }), env: {}, settings: s, logger: silentLogger, fetch });
   // The warm case: SecBot covered the history up to `before` (an earlier completed scan), so one commit is new.
   const history = { coveredCommits: check.beforeSha ? [check.beforeSha] : [], leakCommits: [] };
   const report = await scanner.scan({ check, instance: s.gitlab[0]!, signal: new AbortController().signal, log: silentLogger, scanName: 'gitleaks', history });
@@ -96,7 +100,7 @@ async function main() {
   const fake = startFakeGitLab({ reposDir, token: TOKEN });
   const url = `${fake.url}/${repo.name}.git`;
   const warm = settingsFor(fake.url, join(root, 'cache-warm'));
-  console.log(`repository: ${commits} commits generated in ${secs(gen.ms)}; gitleaks ${Bun.spawnSync(['gitleaks', 'version']).stdout.toString().trim()}; ${runs} runs`);
+  console.log(`repository: ${commits} commits generated in ${secs(gen.ms)}; gitleaks ${Bun.spawnSync(['gitleaks', 'version']).stdout.toString().trim()}; ${runs} runs; rules ${RULES}`);
   try {
     // The warm cache has seen the project before this benchmark's pushes.
     const tip = repo.revParse('refs/heads/main');

@@ -4,12 +4,14 @@
  * the file, so one run of `secbot config validate` shows the operator all there is to fix.
  */
 import { readFileSync } from 'node:fs';
-import { parse } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from '../core/errors.ts';
+import { configuredUrlProblem } from '../core/urls.ts';
 import type { EnvParam, PluginKind } from '../plugins/types.ts';
 import type { EnvMap } from './dotenv.ts';
 import { findOverlaps } from './overlap.ts';
+import { issueText, suggestion } from './suggest.ts';
+import { parseYamlText } from './yaml-text.ts';
 
 export interface CatalogEntry {
   kind: PluginKind;
@@ -55,31 +57,28 @@ const LIST_KIND: Record<'scans' | 'outputs' | 'notifications', PluginKind> = {
 };
 
 const nameList = z.array(z.string().min(1)).default([]);
-const fileSchema = z.object({
-  version: z.union([z.string(), z.number()]).transform(String),
-  components: z.record(
-    z.string(),
-    z
-      .object({
-        handler_name: z.string().min(1),
-        config: z.record(z.string(), z.unknown()).nullish(),
-        env: z.record(z.string(), z.string().min(1)).nullish(),
-      })
-      .strict(),
-  ),
-  jobs: z
-    .array(
-      z.object({
-        name: z.string().min(1),
-        rules: z.record(z.string(), z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]))).default({}),
-        scans: nameList,
-        outputs: nameList,
-        notifications: nameList,
-        unscanned: z.enum(['note', 'fail']).default('note'),
-      }).strict(),
-    )
-    .min(1),
-});
+const componentSchema = z
+  .object({
+    handler_name: z.string().min(1),
+    config: z.record(z.string(), z.unknown()).nullish(),
+    env: z.record(z.string(), z.string().min(1)).nullish(),
+  })
+  .strict();
+const jobSchema = z
+  .object({
+    name: z.string().min(1),
+    rules: z.record(z.string(), z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]))).default({}),
+    scans: nameList,
+    outputs: nameList,
+    notifications: nameList,
+    unscanned: z.enum(['note', 'fail']).default('note'),
+  })
+  .strict();
+const TOP_KEYS = ['version', 'components', 'jobs'];
+
+type RawComponent = z.infer<typeof componentSchema>;
+type RawJob = z.infer<typeof jobSchema>;
+
 
 export const SUPPORTED_VERSIONS = ['1.0', '1'];
 
@@ -93,26 +92,24 @@ export function loadWorkflowFile(path: string, catalog: Catalog, env: EnvMap): W
   return parseWorkflow(text, catalog, env, path);
 }
 
+/**
+ * Every part is checked on its own, so one typo does not hide the problems of the other components and jobs: a
+ * component or job whose shape is wrong is reported and left out of the semantic checks, the rest goes on.
+ */
 export function parseWorkflow(text: string, catalog: Catalog, env: EnvMap, fileName = 'config.yml'): Workflow {
-  let doc: unknown;
-  try {
-    // Duplicate keys are allowed and the last one wins, as seed §2.2 documents.
-    doc = parse(text, { uniqueKeys: false });
-  } catch (err) {
-    throw new ConfigError(`${fileName}: not valid YAML: ${(err as Error).message.split('\n')[0]}`);
-  }
-  const shape = fileSchema.safeParse(doc);
-  if (!shape.success) {
-    const lines = shape.error.issues.map((i) => `  ${pathText(i.path) || '(top level)'}: ${i.message}`);
-    throw new ConfigError(`${fileName} is invalid:\n${lines.join('\n')}`);
-  }
+  const doc = parseYamlText(text, fileName);
   const problems: string[] = [];
-  const file = shape.data;
-  if (!SUPPORTED_VERSIONS.includes(file.version)) {
-    problems.push(`version: "${file.version}" is not supported; this SecBot reads version "1.0"`);
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) {
+    throw new ConfigError(`${fileName} is invalid:\n  (top level): must be a mapping with version, components and jobs`);
   }
-  const components = resolveComponents(file.components, catalog, env, problems);
-  const jobs = file.jobs.map((j, idx) => resolveJob(j, idx, catalog, file.components, problems));
+  const top = doc as Record<string, unknown>;
+  for (const key of Object.keys(top).filter((k) => !TOP_KEYS.includes(k))) {
+    problems.push(`${key}: unknown top-level key (allowed: ${TOP_KEYS.join(', ')})${suggestion(key, TOP_KEYS)}`);
+  }
+  checkVersion(top.version, problems);
+  const rawComponents = shapeOfComponents(top.components, problems);
+  const components = resolveComponents(rawComponents, catalog, env, problems);
+  const jobs = shapeOfJobs(top.jobs, problems).map(([j, idx]) => resolveJob(j, idx, catalog, top.components, problems));
   const names = new Set<string>();
   jobs.forEach((j, idx) => {
     if (names.has(j.name)) problems.push(`jobs[${idx}].name: "${j.name}" is used by another job`);
@@ -122,8 +119,43 @@ export function parseWorkflow(text: string, catalog: Catalog, env: EnvMap, fileN
   return { components, jobs, warnings: findOverlaps(jobs) };
 }
 
+function checkVersion(raw: unknown, problems: string[]): void {
+  if (raw === undefined || raw === null) return void problems.push('version: missing; this SecBot reads version "1.0"');
+  if (typeof raw !== 'string' && typeof raw !== 'number') return void problems.push('version: must be a string such as "1.0"');
+  if (!SUPPORTED_VERSIONS.includes(String(raw))) problems.push(`version: "${raw}" is not supported; this SecBot reads version "1.0"`);
+}
+
+function shapeOfComponents(raw: unknown, problems: string[]): Record<string, RawComponent> {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    problems.push('components: missing or not a mapping of component name → {handler_name, config, env}');
+    return {};
+  }
+  const out: Record<string, RawComponent> = {};
+  for (const [name, def] of Object.entries(raw)) {
+    const c = componentSchema.safeParse(def ?? {});
+    if (c.success) out[name] = c.data;
+    else for (const i of c.error.issues) problems.push(`${`components.${name}${pathText(i.path, true)}`}: ${issueText(i, componentSchema)}`);
+  }
+  return out;
+}
+
+/** Jobs whose shape is right, with their index in the file. */
+function shapeOfJobs(raw: unknown, problems: string[]): [RawJob, number][] {
+  if (!Array.isArray(raw) || raw.length === 0) {
+    problems.push('jobs: missing or empty; list at least one job (name, rules, scans, outputs, notifications)');
+    return [];
+  }
+  const out: [RawJob, number][] = [];
+  raw.forEach((def, idx) => {
+    const j = jobSchema.safeParse(def);
+    if (j.success) out.push([j.data, idx]);
+    else for (const i of j.error.issues) problems.push(`jobs[${idx}]${pathText(i.path, true)}: ${issueText(i, jobSchema)}`);
+  });
+  return out;
+}
+
 function resolveComponents(
-  raw: z.infer<typeof fileSchema>['components'],
+  raw: Record<string, RawComponent>,
   catalog: Catalog,
   env: EnvMap,
   problems: string[],
@@ -137,12 +169,12 @@ function resolveComponents(
     }
     const entry = catalog.get(c.handler_name);
     if (!entry) {
-      problems.push(`${at}.handler_name: unknown handler "${c.handler_name}" (known: ${[...catalog.keys()].join(', ')})`);
+      problems.push(`${at}.handler_name: unknown handler "${c.handler_name}" (known: ${[...catalog.keys()].join(', ')})${suggestion(c.handler_name, catalog.keys())}`);
       continue;
     }
     const cfg = entry.configSchema.safeParse(c.config ?? {});
     if (!cfg.success) {
-      for (const i of cfg.error.issues) problems.push(`${at}.config${pathText(i.path, true)}: ${i.message}`);
+      for (const i of cfg.error.issues) problems.push(`${at}.config${pathText(i.path, true)}: ${issueText(i, entry.configSchema)}`);
       continue;
     }
     const resolved = resolveEnv(name, c.env ?? {}, entry.envParams, env, problems);
@@ -163,7 +195,7 @@ function resolveEnv(
   const known = new Set(params.map((p) => p.key));
   for (const key of Object.keys(mapping)) {
     if (!known.has(key)) {
-      problems.push(`components.${component}.env.${key}: unknown parameter (this handler reads: ${[...known].join(', ') || 'none'})`);
+      problems.push(`components.${component}.env.${key}: unknown parameter (this handler reads: ${[...known].join(', ') || 'none'})${suggestion(key, known)}`);
     }
   }
   for (const p of params) {
@@ -177,25 +209,30 @@ function resolveEnv(
       if (p.required) problems.push(`component "${component}": environment variable ${variable} (env.${p.key}, ${p.description}) is not set`);
       continue;
     }
+    const urlProblem = p.url ? configuredUrlProblem(value) : null;
+    if (urlProblem) {
+      // The value is not quoted: it may hold a password.
+      problems.push(`component "${component}": environment variable ${variable} (env.${p.key}, ${p.description}) ${urlProblem}`);
+      continue;
+    }
     values[p.key] = value;
     if (p.secret) secrets.push(value);
   }
   return { env: values, secrets };
 }
 
-function resolveJob(
-  j: z.infer<typeof fileSchema>['jobs'][number],
-  idx: number,
-  catalog: Catalog,
-  rawComponents: z.infer<typeof fileSchema>['components'],
-  problems: string[],
-): Job {
+function resolveJob(j: RawJob, idx: number, catalog: Catalog, rawComponents: unknown, problems: string[]): Job {
+  const declared = typeof rawComponents === 'object' && rawComponents !== null ? (rawComponents as Record<string, unknown>) : {};
   const at = `jobs[${idx}] (${j.name})`;
   for (const list of ['scans', 'outputs', 'notifications'] as const) {
     j[list].forEach((name, i) => {
-      const raw = rawComponents[name];
-      if (!raw) return void problems.push(`${at}.${list}[${i}]: unknown component "${name}"`);
-      const kind = catalog.get(raw.handler_name)?.kind;
+      // Declared but malformed components were reported already; only a name declared nowhere is unknown here.
+      if (!Object.hasOwn(declared, name)) {
+        problems.push(`${at}.${list}[${i}]: unknown component "${name}"${suggestion(name, Object.keys(declared))}`);
+        return;
+      }
+      const handler = (declared[name] as { handler_name?: unknown } | null)?.handler_name;
+      const kind = typeof handler === 'string' ? catalog.get(handler)?.kind : undefined;
       if (kind && kind !== LIST_KIND[list]) {
         problems.push(`${at}.${list}[${i}]: "${name}" is a ${kind}, it cannot be listed under ${list}`);
       }
@@ -220,7 +257,7 @@ function compileRules(raw: Record<string, Record<string, string | number | boole
   const rules: JobRules = {};
   for (const [input, keys] of Object.entries(raw)) {
     if (input !== 'gitlab') {
-      problems.push(`${at}.rules.${input}: unknown input (supported: gitlab)`);
+      problems.push(`${at}.rules.${input}: unknown input (supported: gitlab)${suggestion(input, ['gitlab'])}`);
       continue;
     }
     const compiled: Record<string, RegExp> = {};

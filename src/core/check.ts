@@ -41,7 +41,7 @@ export interface CheckRecord extends CheckContext {
 }
 
 /** Human label of what was pushed: `main`, `tag v1.2`, `!12 (feature → main)`. */
-export function describeRef(c: CheckContext): string {
+export function describeRef(c: Pick<CheckContext, 'ref' | 'mergeRequest'>): string {
   if (c.mergeRequest) return `!${c.mergeRequest.iid} (${c.mergeRequest.sourceBranch} → ${c.mergeRequest.targetBranch})`;
   return c.ref.kind === 'tag' ? `tag ${c.ref.name}` : c.ref.name;
 }
@@ -49,4 +49,21 @@ export function describeRef(c: CheckContext): string {
 /** The branch a DefectDojo engagement is named after: MRs use their source branch, tags the tag. */
 export function engagementBranch(c: CheckContext): string {
   return c.mergeRequest ? c.mergeRequest.sourceBranch : c.ref.name;
+}
+
+/**
+ * The fields every log line about a check carries, so an operator can grep by project, ref or commit. A branch may
+ * be named after a secret, and its lines are written before any scan could tell, so the ref goes through
+ * `elideTokenLike` (the check row itself is masked once the scan has found it).
+ */
+export function checkLogFields(c: Pick<CheckContext, 'projectPath' | 'commitSha' | 'ref' | 'mergeRequest'>): { project: string; ref: string; sha: string } {
+  return { project: c.projectPath, ref: elideTokenLike(describeRef(c)), sha: c.commitSha.slice(0, 8) };
+}
+
+/**
+ * Replaces token-shaped runs in text meant for logs: 16 or more letters and digits mixed (an API key, a hash), or
+ * 32 or more of either. Branch names and words stay readable (`feature/login`, `release-2026.03`).
+ */
+export function elideTokenLike(text: string): string {
+  return text.replace(/[A-Za-z0-9]{16,}/g, (run) => (run.length >= 32 || (/\d/.test(run) && /[A-Za-z]/.test(run)) ? '…' : run));
 }

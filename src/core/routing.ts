@@ -28,6 +28,45 @@ export function jobMatches(job: Job, eventType: EventType, payload: unknown): bo
   return true;
 }
 
+export interface RuleCheck {
+  key: string;
+  /** The value the rule was matched against; undefined when the path is absent or not a scalar. */
+  value: string | undefined;
+  /** Whether the path exists in the payload at all (an object there counts as present, not as a value). */
+  present: boolean;
+  pattern: RegExp;
+  matches: boolean;
+}
+
+/** Each rule of a job against an event, for explaining why a job does or does not match. */
+export function explainRules(job: Job, eventType: EventType, payload: unknown): RuleCheck[] {
+  return Object.entries(job.rules.gitlab ?? {}).map(([key, pattern]) => {
+    const value = key === 'event_type' ? eventType : scalarAt(payload, key);
+    const present = key === 'event_type' || pathExists(payload, key);
+    return { key, value, present, pattern, matches: value !== undefined && pattern.test(value) };
+  });
+}
+
+/** Every dot path to a scalar in a payload (arrays by index), for suggesting the path a rule meant. */
+export function scalarPaths(payload: unknown, prefix = '', depth = 0, out: string[] = []): string[] {
+  if (typeof payload !== 'object' || payload === null || depth > 8 || out.length > 2000) return out;
+  for (const [k, v] of Object.entries(payload)) {
+    const path = prefix ? `${prefix}.${k}` : k;
+    if (typeof v === 'object' && v !== null) scalarPaths(v, path, depth + 1, out);
+    else out.push(path);
+  }
+  return out;
+}
+
+function pathExists(payload: unknown, path: string): boolean {
+  let cur: unknown = payload;
+  for (const part of path.split('.')) {
+    if (typeof cur !== 'object' || cur === null || !Object.hasOwn(cur, part)) return false;
+    cur = (cur as Record<string, unknown>)[part];
+  }
+  return true;
+}
+
 function scalarAt(payload: unknown, path: string): string | undefined {
   let cur: unknown = payload;
   for (const part of path.split('.')) {

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import type { CheckContext, EventType, MergeRequestInfo } from './check.ts';
+import { withoutUserinfo } from './urls.ts';
 
 /** The null SHA GitLab sends for a created or deleted ref: 40 zeros, or 64 in a SHA-256 repository. */
 const isNullSha = (s: string) => /^0+$/.test(s);
@@ -145,7 +146,8 @@ function classifyMergeRequest(body: Record<string, unknown>): Classified {
     sourceBranch: a.source_branch,
     targetBranch: a.target_branch,
     oldrev: a.oldrev ?? null,
-    url: a.url ?? null,
+    // A payload URL with user:password@ would reach the database, Slack and DefectDojo: keep it without.
+    url: a.url ? withoutUserinfo(a.url) : null,
     title: a.title ?? null,
   };
   return {
@@ -171,7 +173,7 @@ function base(inst: InstanceRef, p: z.infer<typeof project>, projectId: number |
     hostname: inst.hostname,
     projectPath: p.path_with_namespace,
     projectId: p.id ?? projectId,
-    projectUrl: p.web_url,
+    projectUrl: withoutUserinfo(p.web_url),
   };
 }
 

@@ -29,6 +29,11 @@ export interface AcceptInput {
   enqueue: EnqueueOptions;
 }
 
+/** The queue's fairness key of a check: its GitLab instance and project, so projects take turns in the queue. */
+export function fairKeyOf(c: Pick<CheckContext, 'host' | 'projectPath'>): string {
+  return `${c.host}/${c.projectPath}`;
+}
+
 export type AcceptOutcome = 'accepted' | 'duplicate_delivery' | 'exists' | 'rerun';
 
 export interface AcceptResult {
@@ -149,7 +154,7 @@ export class CheckStore {
           ${c.ref.name}, ${jobName}, ${JSON.stringify(c)}, ${now}, ${now}, ${error ? now : null}, ${verdict})
         ON CONFLICT (id) DO NOTHING RETURNING id`);
       if (inserted.length === 0) return { ...base, outcome: 'exists', generation: 1, tasks: 0, recordedError: null };
-      const tasks = 'tasks' in input.plan ? await this.queue.enqueue(tx, input.checkId, 1, input.plan.tasks, input.enqueue) : 0;
+      const tasks = 'tasks' in input.plan ? await this.queue.enqueue(tx, input.checkId, 1, input.plan.tasks, input.enqueue, fairKeyOf(c)) : 0;
       return { ...base, outcome: 'accepted', generation: 1, tasks };
     }
     const prev = existing[0]!;
@@ -162,8 +167,19 @@ export class CheckStore {
         context = ${JSON.stringify(c)}, updated_at = ${now}, finished_at = ${error ? now : null}, verdict = ${verdict}
       WHERE id = ${input.checkId} AND generation = ${prev.generation}`);
     if (bumped === 0) return { ...base, outcome: 'exists', generation, tasks: 0, recordedError: null };
-    const tasks = 'tasks' in input.plan ? await this.queue.enqueue(tx, input.checkId, generation, input.plan.tasks, input.enqueue) : 0;
+    const tasks = 'tasks' in input.plan ? await this.queue.enqueue(tx, input.checkId, generation, input.plan.tasks, input.enqueue, fairKeyOf(c)) : 0;
     return { ...base, outcome: 'rerun', generation, tasks };
+  }
+
+  /** Remembers why an event naming this commit was ignored (the last reason wins); the gate answers with it. */
+  async recordIgnored(checkId: string, reason: string, now = Date.now()): Promise<void> {
+    await this.db.run(sql`INSERT INTO ignored_events (check_id, reason, received_at) VALUES (${checkId}, ${reason}, ${now})
+      ON CONFLICT (check_id) DO UPDATE SET reason = excluded.reason, received_at = excluded.received_at`);
+  }
+
+  async ignoredReason(checkId: string): Promise<string | null> {
+    const rows = await this.db.all<{ reason: string }>(sql`SELECT reason FROM ignored_events WHERE check_id = ${checkId}`);
+    return rows[0]?.reason ?? null;
   }
 
   /** Plans a check that ended in error again, as a new generation (admin re-run). */
@@ -175,7 +191,7 @@ export class CheckStore {
           updated_at = ${now}, finished_at = NULL, verdict = 'in_progress'
         WHERE id = ${check.id} AND generation = ${check.generation}`);
       if (bumped === 0) return null;
-      await this.queue.enqueue(tx, check.id, generation, tasks, enqueue);
+      await this.queue.enqueue(tx, check.id, generation, tasks, enqueue, fairKeyOf(check));
       return generation;
     });
   }

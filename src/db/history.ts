@@ -63,7 +63,7 @@ export class HistoryStore {
   }
 
   /** Records a completed scan: its leaks, their novelty, the check's own and inherited links, and its coverage. */
-  async recordScan(tx: Db, k: Key, project: string, scan: string, report: ScanReport, now = Date.now()): Promise<void> {
+  async recordScan(tx: Db, k: Key & { createdAt: number }, project: string, scan: string, report: ScanReport, now = Date.now()): Promise<void> {
     const own = report.leaks;
     for (const part of chunks(own)) {
       const values = part.map((l) => sql`(${project}, ${scan}, ${l.leakKey}, ${l.kind}, ${l.commit}, ${l.ruleId}, ${l.description},
@@ -81,11 +81,12 @@ export class HistoryStore {
     }
     const history = report.history;
     if (!history) return;
-    // Leaks an earlier generation of this very check found are its own, not inherited (a re-run after an error).
+    // Leaks an earlier generation of this very check found are its own, not inherited (a re-run after an error);
+    // those of an earlier check with the same id (one that retention removed, then a new event) are inherited.
     for (const part of chunks(history.inheritedCommits)) {
       await tx.run(sql`INSERT INTO check_leaks (check_id, generation, scan, project, leak_key, inherited)
         SELECT CAST(${k.checkId} AS text), CAST(${k.generation} AS integer), scan, project, leak_key,
-          CASE WHEN check_id = ${k.checkId} THEN 0 ELSE 1 END FROM leaks
+          CASE WHEN check_id = ${k.checkId} AND created_at >= ${k.createdAt} THEN 0 ELSE 1 END FROM leaks
         WHERE project = ${project} AND scan = ${scan} AND commit_sha IN (${list(part)})
         ON CONFLICT (check_id, generation, scan, leak_key) DO NOTHING`);
     }

@@ -37,6 +37,36 @@ export const EMBEDDED_MIGRATIONS: { sqlite: EmbeddedMigration[]; pg: EmbeddedMig
         "CREATE INDEX `leaks_commit_idx` ON `leaks` (`project`,`scan`,`commit_sha`);",
         "CREATE TABLE `novelty` (\n\t`project` text NOT NULL,\n\t`novelty_key` text NOT NULL,\n\t`leak_key` text NOT NULL,\n\t`created_at` integer NOT NULL,\n\tPRIMARY KEY(`project`, `novelty_key`)\n);"
       ]
+    },
+    {
+      "tag": "0002_retention",
+      "when": 1796187755977,
+      "hash": "b0364855a0dfc5860e3379c9f8bc295d470f2b10f10e3092626b824d2bde677b",
+      "statements": [
+        "CREATE TABLE `pruned_checks` (\n\t`id` text PRIMARY KEY NOT NULL,\n\t`verdict` text,\n\t`finished_at` integer,\n\t`pruned_at` integer NOT NULL\n);",
+        "CREATE INDEX `checks_finished_idx` ON `checks` (`finished_at`);",
+        "CREATE INDEX `deliveries_received_idx` ON `deliveries` (`received_at`);"
+      ]
+    },
+    {
+      "tag": "0003_ignored",
+      "when": 1796188498632,
+      "hash": "e21c49844525be8e583ca362abba3b007de76cd1102b9ca8bcbb709911dfa78c",
+      "statements": [
+        "CREATE TABLE `ignored_events` (\n\t`check_id` text PRIMARY KEY NOT NULL,\n\t`reason` text NOT NULL,\n\t`received_at` integer NOT NULL\n);"
+      ]
+    },
+    {
+      "tag": "0004_fairness",
+      "when": 1796189344131,
+      "hash": "c471dacfa96ba6a9ec29ebee32cad1bf85f1998790225d0c2a127dbc93d039dc",
+      "statements": [
+        "DROP INDEX `tasks_ready_idx`;",
+        "ALTER TABLE `tasks` ADD `fair_key` text DEFAULT '' NOT NULL;",
+        "ALTER TABLE `tasks` ADD `fair_tag` integer DEFAULT 0 NOT NULL;",
+        "CREATE INDEX `tasks_fair_key_idx` ON `tasks` (`fair_key`,`fair_tag`) WHERE state IN ('queued', 'blocked');",
+        "CREATE INDEX `tasks_ready_idx` ON `tasks` (`fair_tag`,`id`) WHERE state = 'queued';"
+      ]
     }
   ],
   "pg": [
@@ -73,6 +103,36 @@ export const EMBEDDED_MIGRATIONS: { sqlite: EmbeddedMigration[]; pg: EmbeddedMig
         "CREATE TABLE \"leaks\" (\n\t\"project\" text NOT NULL,\n\t\"scan\" text NOT NULL,\n\t\"leak_key\" text NOT NULL,\n\t\"kind\" text NOT NULL,\n\t\"commit_sha\" text NOT NULL,\n\t\"rule_id\" text NOT NULL,\n\t\"description\" text NOT NULL,\n\t\"file\" text NOT NULL,\n\t\"line\" integer NOT NULL,\n\t\"fingerprint\" text NOT NULL,\n\t\"novelty_key\" text NOT NULL,\n\t\"severity\" text,\n\t\"entry\" text NOT NULL,\n\t\"check_id\" text NOT NULL,\n\t\"generation\" integer NOT NULL,\n\t\"is_new\" integer NOT NULL,\n\t\"created_at\" bigint NOT NULL,\n\tCONSTRAINT \"leaks_project_scan_leak_key_pk\" PRIMARY KEY(\"project\",\"scan\",\"leak_key\")\n);",
         "CREATE TABLE \"novelty\" (\n\t\"project\" text NOT NULL,\n\t\"novelty_key\" text NOT NULL,\n\t\"leak_key\" text NOT NULL,\n\t\"created_at\" bigint NOT NULL,\n\tCONSTRAINT \"novelty_project_novelty_key_pk\" PRIMARY KEY(\"project\",\"novelty_key\")\n);",
         "CREATE INDEX \"leaks_commit_idx\" ON \"leaks\" USING btree (\"project\",\"scan\",\"commit_sha\");"
+      ]
+    },
+    {
+      "tag": "0002_retention",
+      "when": 1796187758993,
+      "hash": "807a4c4379865b53b00cc19113196928b64eec4951e9ba8c3abb887ae68b1513",
+      "statements": [
+        "CREATE TABLE \"pruned_checks\" (\n\t\"id\" text PRIMARY KEY NOT NULL,\n\t\"verdict\" text,\n\t\"finished_at\" bigint,\n\t\"pruned_at\" bigint NOT NULL\n);",
+        "CREATE INDEX \"checks_finished_idx\" ON \"checks\" USING btree (\"finished_at\");",
+        "CREATE INDEX \"deliveries_received_idx\" ON \"deliveries\" USING btree (\"received_at\");"
+      ]
+    },
+    {
+      "tag": "0003_ignored",
+      "when": 1796188499296,
+      "hash": "fe3e405b9a5608bcf599776441b3565411e439791222cd780aa130b3ab80fd8b",
+      "statements": [
+        "CREATE TABLE \"ignored_events\" (\n\t\"check_id\" text PRIMARY KEY NOT NULL,\n\t\"reason\" text NOT NULL,\n\t\"received_at\" bigint NOT NULL\n);"
+      ]
+    },
+    {
+      "tag": "0004_fairness",
+      "when": 1796189345821,
+      "hash": "e1c30e1412882ac36af0745259a2d9dd8ed63dad9d42415e4c263eba7bc6d472",
+      "statements": [
+        "DROP INDEX \"tasks_ready_idx\";",
+        "ALTER TABLE \"tasks\" ADD COLUMN \"fair_key\" text DEFAULT '' NOT NULL;",
+        "ALTER TABLE \"tasks\" ADD COLUMN \"fair_tag\" integer DEFAULT 0 NOT NULL;",
+        "CREATE INDEX \"tasks_fair_key_idx\" ON \"tasks\" USING btree (\"fair_key\",\"fair_tag\") WHERE state IN ('queued', 'blocked');",
+        "CREATE INDEX \"tasks_ready_idx\" ON \"tasks\" USING btree (\"fair_tag\",\"id\") WHERE state = 'queued';"
       ]
     }
   ]

@@ -1,4 +1,5 @@
 import { isPostgresUrl } from '../config/settings.ts';
+import { withoutUserinfo } from '../core/urls.ts';
 import type { Db } from './database.ts';
 import { openPostgres } from './postgres.ts';
 import { openSqlite, type SqliteOptions } from './sqlite.ts';
@@ -11,7 +12,8 @@ export function openDatabase(url: string, opts: { sqlite?: SqliteOptions; maxCon
 
 /** Where the database is, for logs: never the password. */
 export function describeDatabaseUrl(url: string): string {
-  if (!isPostgresUrl(url)) return `sqlite:${url}`;
+  // Settings refuse other URL schemes; stripping here too keeps a password out of the log whatever calls this.
+  if (!isPostgresUrl(url)) return `sqlite:${withoutUserinfo(url)}`;
   try {
     const u = new URL(url);
     return `postgres://${u.hostname}${u.port ? `:${u.port}` : ''}${u.pathname}`;

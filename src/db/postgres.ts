@@ -5,13 +5,27 @@
 import postgres from 'postgres';
 import type { SQL } from 'drizzle-orm';
 import { PgDialect } from 'drizzle-orm/pg-core';
-import type { Db, Row } from './database.ts';
+import { DatabaseUnavailableError, type Db, type Row } from './database.ts';
 
 const dialect = new PgDialect();
 
 export interface PostgresOptions {
   maxConnections?: number;
   connectTimeoutSec?: number;
+  /** A statement (or transaction) that got no answer for this long fails, instead of hanging its caller forever. */
+  statementTimeoutMs?: number;
+}
+
+/**
+ * A server that goes away mid-statement (restart, failover, a dropped connection) can leave postgres.js's promise
+ * unsettled; a worker awaiting it would stop for good. Every round trip races a generous deadline.
+ */
+function withDeadline<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new DatabaseUnavailableError(`the database gave no answer to ${what} within ${Math.round(ms / 1000)} s`)), ms);
+  });
+  return Promise.race([p, deadline]).finally(() => clearTimeout(timer));
 }
 
 type Client = postgres.Sql | postgres.TransactionSql;
@@ -26,7 +40,7 @@ export function openPostgres(url: string, opts: PostgresOptions = {}): Db {
       bigint: { to: 20, from: [20], serialize: (v: number) => String(v), parse: (v: string) => Number(v) },
     },
   });
-  return new PgDb(client, client);
+  return new PgDb(client, client, false, opts.statementTimeoutMs ?? 120_000);
 }
 
 class PgDb implements Db {
@@ -34,27 +48,28 @@ class PgDb implements Db {
   constructor(
     private readonly root: postgres.Sql,
     private readonly client: Client,
-    private readonly inTx = false,
+    private readonly inTx: boolean,
+    private readonly timeoutMs: number,
   ) {}
 
   async all<T = Row>(query: SQL): Promise<T[]> {
     const q = dialect.sqlToQuery(query);
-    const rows = await this.client.unsafe(q.sql, q.params as postgres.ParameterOrJSON<never>[], { prepare: true });
+    const rows = await withDeadline(this.client.unsafe(q.sql, q.params as postgres.ParameterOrJSON<never>[], { prepare: true }), this.timeoutMs, 'a statement');
     return rows as unknown as T[];
   }
 
   async run(query: SQL): Promise<number> {
     const q = dialect.sqlToQuery(query);
-    const res = await this.client.unsafe(q.sql, q.params as postgres.ParameterOrJSON<never>[], { prepare: true });
+    const res = await withDeadline(this.client.unsafe(q.sql, q.params as postgres.ParameterOrJSON<never>[], { prepare: true }), this.timeoutMs, 'a statement');
     return res.count;
   }
 
   async tx<T>(fn: (tx: Db) => Promise<T>): Promise<T> {
     if (this.inTx) {
       const t = this.client as postgres.TransactionSql;
-      return (await t.savepoint((sp) => fn(new PgDb(this.root, sp, true)))) as T;
+      return (await t.savepoint((sp) => fn(new PgDb(this.root, sp, true, this.timeoutMs)))) as T;
     }
-    return (await this.root.begin((t) => fn(new PgDb(this.root, t, true)))) as T;
+    return (await withDeadline(this.root.begin((t) => fn(new PgDb(this.root, t, true, this.timeoutMs))), this.timeoutMs, 'a transaction')) as T;
   }
 
   async ping(): Promise<void> {

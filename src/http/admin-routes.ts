@@ -2,17 +2,13 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { Elysia } from 'elysia';
 import { z } from 'zod';
-import { GATE_STATUSES } from '../core/gate.ts';
 import { isCheckId } from '../core/check-id.ts';
+import { GATE_STATUSES } from '../core/gate.ts';
 import type { AdminService } from '../services/admin-service.ts';
-import { errorBody } from './common.ts';
+import { responseSchemas } from './openapi/document.ts';
+import { ADMIN_LIST_OPERATION, ADMIN_RERUN_OPERATION, ADMIN_SHOW_OPERATION } from './openapi/operations.ts';
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
-
-/** The scheme the admin routes' `security` names; without it in components the OpenAPI document is invalid. */
-export const ADMIN_SECURITY_SCHEMES = {
-  adminToken: { type: 'http' as const, scheme: 'bearer', description: 'Authorization: Bearer <SECBOT_ADMIN_TOKEN>' },
-};
 
 export function adminApp(admin: AdminService, adminToken: string) {
   const expected = digest(adminToken);
@@ -20,7 +16,6 @@ export function adminApp(admin: AdminService, adminToken: string) {
     const m = /^Bearer (.+)$/.exec(header ?? '');
     return m !== null && timingSafeEqual(digest(m[1]!), expected);
   };
-  const security = [{ adminToken: [] as string[] }];
   return new Elysia({ name: 'secbot-admin', prefix: '/v1/admin' })
     .onBeforeHandle(({ request, set }) => {
       if (!authorised(request.headers.get('authorization'))) {
@@ -31,14 +26,14 @@ export function adminApp(admin: AdminService, adminToken: string) {
     .get(
       '/checks',
       async ({ query, set }) => {
-        const q = listQuery.safeParse(query);
+        const q = adminListQuery.safeParse(query);
         if (!q.success) {
           set.status = 422;
           return { code: 'INVALID_QUERY', message: q.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') };
         }
         return { checks: await admin.list(q.data) };
       },
-      { detail: { summary: 'List recent checks', tags: ['admin'], security }, response: { 401: errorBody, 422: errorBody } },
+      { response: responseSchemas(ADMIN_LIST_OPERATION) },
     )
     .get(
       '/checks/:id',
@@ -50,7 +45,7 @@ export function adminApp(admin: AdminService, adminToken: string) {
         }
         return found;
       },
-      { detail: { summary: 'One check with its tasks, attempts and errors', tags: ['admin'], security }, response: { 401: errorBody, 404: errorBody } },
+      { response: responseSchemas(ADMIN_SHOW_OPERATION) },
     )
     .post(
       '/checks/:id/rerun',
@@ -67,19 +62,11 @@ export function adminApp(admin: AdminService, adminToken: string) {
         set.status = 202;
         return { status: 'rerun', security_check_id: params.id, generation: r.generation };
       },
-      {
-        detail: { summary: 'Run a check that ended in error again (new generation)', tags: ['admin'], security },
-        response: {
-          202: z.object({ status: z.literal('rerun'), security_check_id: z.string(), generation: z.number() }),
-          401: errorBody,
-          404: errorBody,
-          409: errorBody,
-        },
-      },
+      { response: responseSchemas(ADMIN_RERUN_OPERATION) },
     );
 }
 
-const listQuery = z.object({
+export const adminListQuery = z.object({
   // No project path has control characters, and Postgres cannot even bind a NUL (it answered 500).
   project: z.string().max(1024).regex(/^[^\x00-\x1f\x7f]*$/, 'must not contain control characters').optional(),
   status: z.enum(GATE_STATUSES as [string, ...string[]]).optional(),

@@ -1,17 +1,18 @@
 /**
- * What both HTTP apps share: JSON errors that never echo request headers (stack-notes trap 4), request metrics by
- * route pattern, /healthz, /readyz, /metrics, and OpenAPI docs at /docs with the Swagger UI served from the binary
- * (no CDN: SecBot runs air-gapped). `onError` is registered before any route (trap 5).
+ * What all HTTP apps share: JSON errors that never echo request headers (stack-notes trap 4), request metrics by
+ * route pattern, the operations routes (`/`, /ping, /healthz, /readyz, /metrics) and the API docs (/docs, unless
+ * SECBOT_DOCS_ENABLE=false). `onError` is registered before any route (trap 5). Every route takes its `response`
+ * map from its OperationDoc, because a status missing from that map would be sent as 200 (trap 3).
  */
 import { Elysia } from 'elysia';
-import { openapi } from '@elysiajs/openapi';
-import { z } from 'zod';
-import swaggerBundle from 'swagger-ui-dist/swagger-ui-bundle.js' with { type: 'file' };
-import swaggerCss from 'swagger-ui-dist/swagger-ui.css' with { type: 'file' };
 import type { Db } from '../db/database.ts';
 import type { Logger } from '../log/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
+import type { OwnerFilter } from '../observability/registry.ts';
 import { VERSION } from '../version.ts';
+import { type OperationDoc, responseSchemas, type SecurityScheme } from './openapi/document.ts';
+import { docsRoutes, redirect } from './openapi/docs-routes.ts';
+import { commonOperations, TAGS } from './openapi/operations.ts';
 
 export interface AppDeps {
   name: 'intake' | 'results' | 'worker';
@@ -20,11 +21,17 @@ export interface AppDeps {
   db: Db;
   metrics: Metrics;
   logger: Logger;
-  /** OpenAPI security schemes the app's routes refer to by name (components.securitySchemes). */
-  securitySchemes?: Record<string, { type: 'http'; scheme: string; description?: string }>;
+  /** Serve /docs and /docs/json (SECBOT_DOCS_ENABLE). */
+  docs: boolean;
+  /** Which metric owners this port's /metrics speaks for (all when omitted; see src/observability/registry.ts). */
+  metricsOwns?: OwnerFilter;
+  /** The app's own routes, for /docs and the index. */
+  operations?: readonly OperationDoc[];
+  /** OpenAPI security schemes the operations name. */
+  securitySchemes?: Record<string, SecurityScheme>;
 }
 
-export const errorBody = z.object({ code: z.string(), message: z.string() }).meta({ id: 'Error' });
+export { errorBody } from './openapi/schemas.ts';
 
 export function baseApp(deps: AppDeps) {
   const started = new WeakMap<Request, number>();
@@ -58,55 +65,61 @@ export function baseApp(deps: AppDeps) {
       deps.metrics.httpRequests.inc({ app: deps.name, method: request.method, route: r, status });
       if (t0 !== undefined) deps.metrics.httpDuration.observe({ app: deps.name, route: r }, (performance.now() - t0) / 1000);
     })
-    .use(
-      openapi({
-        path: '/docs',
-        specPath: '/docs/json',
-        provider: 'swagger-ui',
-        mapJsonSchema: { zod: z.toJSONSchema },
-        exclude: { paths: ['/docs/assets/swagger-ui-bundle.js', '/docs/assets/swagger-ui.css'] },
-        documentation: {
-          info: { title: deps.title, version: VERSION, description: deps.description },
-          ...(deps.securitySchemes ? { components: { securitySchemes: deps.securitySchemes } } : {}),
-        },
-        swagger: { cdn: '/docs/assets/swagger-ui-bundle.js', theme: '/docs/assets/swagger-ui.css', autoDarkMode: false },
-      }),
-    )
-    .get('/docs/assets/swagger-ui-bundle.js', () => new Response(Bun.file(swaggerBundle), { headers: { 'content-type': 'text/javascript' } }), {
-      detail: { hide: true },
-    })
-    .get('/docs/assets/swagger-ui.css', () => new Response(Bun.file(swaggerCss), { headers: { 'content-type': 'text/css' } }), {
-      detail: { hide: true },
-    })
-    .get('/healthz', () => ({ status: 'ok' as const }), {
-      detail: { summary: 'Liveness: the process is up', tags: ['operations'] },
-      response: { 200: z.object({ status: z.literal('ok') }) },
-    })
+    .use(deps.docs ? docsRoutes(() => documentOf(deps)) : new Elysia())
+    .get('/', ({ request, set }) => index(deps, request, set), { response: responseSchemas(op('/')) })
+    .get('/ping', () => ({ ping: 'pong' as const }), { response: responseSchemas(op('/ping')) })
+    .get('/healthz', () => ({ status: 'ok' as const }), { response: responseSchemas(op('/healthz')) })
     .get(
       '/readyz',
       async ({ set }) => {
         try {
           await deps.db.ping();
           return { status: 'ok' as const };
-        } catch {
+        } catch (err) {
+          deps.logger.warn('readiness probe: the database is not reachable', { error: err });
           set.status = 503;
           return { status: 'unavailable' as const, message: 'the database is not reachable' };
         }
       },
-      {
-        detail: { summary: 'Readiness: the database is reachable', tags: ['operations'] },
-        response: {
-          200: z.object({ status: z.literal('ok') }),
-          503: z.object({ status: z.literal('unavailable'), message: z.string() }),
-        },
-      },
+      { response: responseSchemas(op('/readyz')) },
     )
     .get(
       '/metrics',
       async () =>
-        new Response(await deps.metrics.registry.render(), {
+        new Response(await deps.metrics.registry.render(deps.metricsOwns), {
           headers: { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' },
         }),
-      { detail: { summary: 'Prometheus metrics', tags: ['operations'] } },
     );
+}
+
+const COMMON = commonOperations('intake');
+function op(path: string): OperationDoc {
+  return COMMON.find((o) => o.path === path)!;
+}
+
+function operationsOf(deps: AppDeps): OperationDoc[] {
+  return [...commonOperations(deps.name), ...(deps.operations ?? [])];
+}
+
+function documentOf(deps: AppDeps) {
+  return {
+    title: deps.title,
+    version: VERSION,
+    description: deps.description,
+    operations: operationsOf(deps),
+    securitySchemes: deps.securitySchemes,
+    tags: TAGS,
+  };
+}
+
+/** Browsers go to the docs; anything else gets a small JSON index of this port. */
+function index(deps: AppDeps, request: Request, set: { status?: number | string }) {
+  if (deps.docs && (request.headers.get('accept') ?? '').includes('text/html')) return redirect('docs', set) as never;
+  return {
+    service: 'secbot' as const,
+    role: deps.name,
+    version: VERSION,
+    docs: deps.docs ? '/docs' : null,
+    endpoints: operationsOf(deps).map((o) => `${o.method.toUpperCase()} ${o.path}`),
+  };
 }

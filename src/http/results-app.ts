@@ -1,21 +1,17 @@
 /** The results instance (:5001): the gate CI pipelines poll, and the admin API. */
-import { z } from 'zod';
-import { GATE_STATUSES } from '../core/gate.ts';
 import { isCheckId } from '../core/check-id.ts';
-import type { StatusService } from '../services/status-service.ts';
 import type { AdminService } from '../services/admin-service.ts';
-import { baseApp, errorBody, type AppDeps } from './common.ts';
-import { ADMIN_SECURITY_SCHEMES, adminApp } from './admin-routes.ts';
+import type { StatusService } from '../services/status-service.ts';
+import { adminApp } from './admin-routes.ts';
+import { type AppDeps, baseApp } from './common.ts';
+import { responseSchemas } from './openapi/document.ts';
+import { ADMIN_OPERATIONS, ADMIN_SECURITY_SCHEMES, GATE_OPERATION } from './openapi/operations.ts';
 
-const statusBody = z
-  .looseObject({
-    status: z.enum(GATE_STATUSES as [string, ...string[]]),
-    security_check_id: z.string(),
-  })
-  .meta({ id: 'CheckStatus' });
-
-export function resultsApp(deps: AppDeps & { status: StatusService; admin: { service: AdminService; token: string } | null }) {
-  const app = baseApp({ ...deps, securitySchemes: deps.admin ? ADMIN_SECURITY_SCHEMES : undefined }).get(
+export function resultsApp(
+  deps: Omit<AppDeps, 'operations' | 'securitySchemes'> & { status: StatusService; admin: { service: AdminService; token: string } | null },
+) {
+  const operations = deps.admin ? [GATE_OPERATION, ...ADMIN_OPERATIONS] : [GATE_OPERATION];
+  const app = baseApp({ ...deps, operations, securitySchemes: deps.admin ? ADMIN_SECURITY_SCHEMES : undefined }).get(
     '/v1/security/gitlab/check/:security_check_id',
     async ({ params, set }) => {
       const id = params.security_check_id;
@@ -28,16 +24,7 @@ export function resultsApp(deps: AppDeps & { status: StatusService; admin: { ser
       }
       return deps.status.status(id);
     },
-    {
-      detail: {
-        summary: 'Status of a security check',
-        description:
-          'Always 200 for a well-formed id: `not_started` (no such check yet), `in_progress`, `error`, `fail` (open findings) or `success`. ' +
-          'The id is `<prefix>_<sha256 of "<CI_SERVER_HOST>:<CI_PROJECT_PATH>_<CI_COMMIT_SHA>">`. Triage in DefectDojo is reflected within the cache TTL.',
-        tags: ['gate'],
-      },
-      response: { 200: statusBody, 422: errorBody },
-    },
+    { response: responseSchemas(GATE_OPERATION) },
   );
   return deps.admin ? app.use(adminApp(deps.admin.service, deps.admin.token)) : app;
 }

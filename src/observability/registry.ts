@@ -1,11 +1,21 @@
 /**
  * A small Prometheus registry (text exposition format 0.0.4): counters, gauges, histograms with labels, and
  * collectors that compute gauges at scrape time (queue depth). One registry per process, passed where needed.
+ *
+ * A process serving several ports (`secbot all`) must not expose one series on two ports, or a Prometheus scraping
+ * both counts it twice. So metrics can be owned by a role (or by the value of a label, such as the HTTP `app`),
+ * and `render` takes the set of roles the scraped port speaks for.
  */
 type Labels = Record<string, string>;
 
+/** Which roles a rendering speaks for; metrics without an owner are always rendered. */
+export type OwnerFilter = (role: string) => boolean;
+
+/** A metric's owner: a role, or the label whose value names the role of each series. */
+export type Owner = { role: string } | { label: string };
+
 interface Metric {
-  render(): string[];
+  render(owns?: OwnerFilter): string[];
 }
 
 const escapeLabel = (v: string) => v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
@@ -18,6 +28,7 @@ function labelText(names: readonly string[], values: readonly string[], extra = 
 
 abstract class Labelled<V> implements Metric {
   protected series = new Map<string, { values: string[]; v: V }>();
+  private owner: Owner | undefined;
   constructor(
     readonly name: string,
     readonly help: string,
@@ -34,10 +45,23 @@ abstract class Labelled<V> implements Metric {
     }
     return e.v;
   }
-  render(): string[] {
-    return [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} ${this.type}`, ...this.lines()];
+  /** Declares whose metric this is (see the file comment); returns the metric for chaining. */
+  ownedBy(owner: Owner): this {
+    this.owner = owner;
+    return this;
   }
-  protected abstract lines(): string[];
+  render(owns?: OwnerFilter): string[] {
+    const o = this.owner;
+    if (owns && o && 'role' in o && !owns(o.role)) return [];
+    const idx = owns && o && 'label' in o ? this.labelNames.indexOf(o.label) : -1;
+    const keep = idx < 0 ? undefined : (values: readonly string[]) => owns!(values[idx] ?? '');
+    return [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} ${this.type}`, ...this.lines(keep)];
+  }
+  protected entries(keep?: (values: readonly string[]) => boolean) {
+    const all = [...this.series.values()];
+    return keep ? all.filter((e) => keep(e.values)) : all;
+  }
+  protected abstract lines(keep?: (values: readonly string[]) => boolean): string[];
 }
 
 export class Counter extends Labelled<{ n: number }> {
@@ -50,8 +74,8 @@ export class Counter extends Labelled<{ n: number }> {
   get(labels: Labels = {}): number {
     return this.entry(labels, () => ({ n: 0 })).n;
   }
-  protected lines(): string[] {
-    return [...this.series.values()].map((e) => `${this.name}${labelText(this.labelNames, e.values)} ${e.v.n}`);
+  protected lines(keep?: (values: readonly string[]) => boolean): string[] {
+    return this.entries(keep).map((e) => `${this.name}${labelText(this.labelNames, e.values)} ${e.v.n}`);
   }
 }
 
@@ -65,8 +89,8 @@ export class Gauge extends Labelled<{ n: number }> {
   reset(): void {
     this.series.clear();
   }
-  protected lines(): string[] {
-    return [...this.series.values()].map((e) => `${this.name}${labelText(this.labelNames, e.values)} ${e.v.n}`);
+  protected lines(keep?: (values: readonly string[]) => boolean): string[] {
+    return this.entries(keep).map((e) => `${this.name}${labelText(this.labelNames, e.values)} ${e.v.n}`);
   }
 }
 
@@ -87,9 +111,9 @@ export class Histogram extends Labelled<{ counts: number[]; sum: number; count: 
     e.sum += value;
     e.count++;
   }
-  protected lines(): string[] {
+  protected lines(keep?: (values: readonly string[]) => boolean): string[] {
     const out: string[] = [];
-    for (const e of this.series.values()) {
+    for (const e of this.entries(keep)) {
       this.buckets.forEach((b, i) => {
         out.push(`${this.name}_bucket${labelText(this.labelNames, e.values, `le="${b}"`)} ${e.v.counts[i]}`);
       });
@@ -115,8 +139,9 @@ export class Registry {
     this.collectors.push(fn);
   }
 
-  async render(): Promise<string> {
+  /** `owns`: the roles the scraped port speaks for (all metrics when omitted). */
+  async render(owns?: OwnerFilter): Promise<string> {
     await Promise.all(this.collectors.map((c) => c().catch(() => undefined)));
-    return `${this.metrics.flatMap((m) => m.render()).join('\n')}\n`;
+    return `${this.metrics.flatMap((m) => m.render(owns)).join('\n')}\n`;
   }
 }

@@ -7,7 +7,7 @@ import type { z } from 'zod';
 import type { Logger } from '../log/logger.ts';
 import type { GitlabInstance, Settings } from '../config/settings.ts';
 import type { CheckRecord } from '../core/check.ts';
-import type { LeakRecord } from '../core/leaks.ts';
+import type { CheckLeak } from '../core/leaks.ts';
 import type { FindingSummary, OutputFinding, ScanReport } from '../core/results.ts';
 
 export type { OutputFinding } from '../core/results.ts';
@@ -20,6 +20,8 @@ export interface EnvParam {
   required: boolean;
   /** Values of secret parameters are registered with the log redactor. */
   secret: boolean;
+  /** The value is a service URL: http(s), and refused at start if it carries credentials (user:password@). */
+  url?: boolean;
   description: string;
 }
 
@@ -118,8 +120,8 @@ export interface NotificationInput {
   output: { status: 'imported' | 'skipped'; externalId?: string; externalUrl?: string; findings: OutputFinding[] } | null;
   /** Every leak the check rests on for this scan (own and inherited); `isNew` marks what to announce. */
   findings: FindingSummary[];
-  /** Files of the history the scan could not read. */
-  unscanned: LeakRecord[];
+  /** Files of the history the scan could not read (`inherited`: met by an earlier check). */
+  unscanned: CheckLeak[];
 }
 
 export type ChannelState = 'posting' | 'sent' | 'failed' | 'uncertain';

@@ -27,3 +27,13 @@ export function outcomeOf(err: unknown, task: ClaimedTask, policy: RetryPolicy, 
   if (err instanceof ConfigError) return { type: 'fail', error: `configuration: ${err.message}` };
   return { type: 'retry', error: `unexpected error: ${errorMessage(err)}`, delayMs: backoff() };
 }
+
+/** A counted failure on the last allowed attempt: the task fails for good. */
+export function isExhausted(task: Pick<ClaimedTask, 'attempt' | 'maxAttempts'>, outcome: Outcome): boolean {
+  return outcome.type === 'retry' && task.attempt >= task.maxAttempts;
+}
+
+/** What a task's last failure records: how many attempts were made, and no "will retry" that no longer holds. */
+export function exhaustedMessage(attempt: number, error: string): string {
+  return `failed after ${attempt} attempt${attempt === 1 ? '' : 's'}: ${error.replace(/;? will retry(?=:|$)/m, '')}`;
+}

@@ -7,6 +7,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/database.ts';
 import { nowSql } from './clock.ts';
+import { exhaustedMessage, isExhausted } from './outcome.ts';
 import type { ClaimedTask, Outcome } from './types.ts';
 
 export interface Settlement {
@@ -85,10 +86,10 @@ async function applyOther(tx: Db, { task, outcome }: Settlement): Promise<string
     case 'done':
       throw new Error('done outcomes are settled in bulk');
     case 'retry':
-      state = task.attempt >= task.maxAttempts ? 'failed' : 'queued';
+      state = isExhausted(task, outcome) ? 'failed' : 'queued';
       set =
         state === 'failed'
-          ? sql`state = 'failed', finished_at = ${now}, last_error = ${outcome.error}`
+          ? sql`state = 'failed', finished_at = ${now}, last_error = ${exhaustedMessage(task.attempt, outcome.error)}`
           : sql`state = 'queued', run_at = ${now} + ${outcome.delayMs}, last_error = ${outcome.error}`;
       break;
     case 'fail':
@@ -109,9 +110,11 @@ async function applyOther(tx: Db, { task, outcome }: Settlement): Promise<string
 }
 
 function eventOf({ task, outcome }: Settlement): { id: number; attempt: number; event: string; message: string | null } {
-  const failedForGood = outcome.type === 'fail' || (outcome.type === 'retry' && task.attempt >= task.maxAttempts);
-  const message =
-    outcome.type === 'retry' || outcome.type === 'fail'
+  const exhausted = outcome.type === 'retry' && isExhausted(task, outcome);
+  const failedForGood = outcome.type === 'fail' || exhausted;
+  const message = outcome.type === 'retry' && exhausted
+    ? exhaustedMessage(task.attempt, outcome.error)
+    : outcome.type === 'retry' || outcome.type === 'fail'
       ? outcome.error
       : outcome.type === 'reschedule'
         ? outcome.reason

@@ -4,6 +4,11 @@
  * `done`, then `queued`; a claim makes it `running` under a lease that heartbeats extend; an expired lease puts it
  * back (a killed worker loses nothing). Claims are batched and use SKIP LOCKED on Postgres; on SQLite one UPDATE
  * inside BEGIN IMMEDIATE is atomic by construction.
+ *
+ * Fairness: claims go by (fair_tag, id). A check's tasks get the tag max(V, L) + 1, where V is the lowest tag of a
+ * runnable queued task (the head of the queue) and L the highest tag its own key (GitLab project) still has queued
+ * or blocked. A key's checks thus keep their order, while a key that arrives behind a flood of another key's checks
+ * is placed next to the head of the queue instead of behind the whole flood (start-time fair queueing).
  */
 import { sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/database.ts';
@@ -21,18 +26,22 @@ export class TaskQueue {
     return nowSql(this.db.dialect);
   }
 
-  /** Adds a check's task graph. Call inside the transaction that creates the check, so both commit together. */
-  async enqueue(tx: Db, checkId: string, generation: number, specs: TaskSpec[], opts: EnqueueOptions): Promise<number> {
+  /**
+   * Adds a check's task graph. Call inside the transaction that creates the check, so both commit together.
+   * `fairKey` names whose work it is (the GitLab host and project): claims take turns between keys.
+   */
+  async enqueue(tx: Db, checkId: string, generation: number, specs: TaskSpec[], opts: EnqueueOptions, fairKey: string): Promise<number> {
     if (specs.length === 0) return 0;
     const now = nowSql(tx.dialect);
+    const tag = await fairTagFor(tx, fairKey);
     const values = specs.map(
       (s) => sql`(${checkId}, ${generation}, ${s.name}, ${s.kind}, ${s.handler}, ${JSON.stringify(s.payload)},
         ${s.parents.length > 0 ? 'blocked' : 'queued'}, ${s.parents.length}, 0, ${opts.maxAttempts}, ${now},
-        ${opts.timeoutMs}, ${now}, ${now})`,
+        ${opts.timeoutMs}, ${now}, ${now}, ${fairKey}, ${tag})`,
     );
     const rows = await tx.all<{ id: number; name: string }>(sql`
       INSERT INTO tasks (check_id, generation, name, kind, handler, payload, state, pending_parents, attempts,
-        max_attempts, run_at, timeout_ms, created_at, updated_at)
+        max_attempts, run_at, timeout_ms, created_at, updated_at, fair_key, fair_tag)
       VALUES ${sql.join(values, sql`, `)}
       RETURNING id, name`);
     const ids = new Map(rows.map((r) => [r.name, Number(r.id)]));
@@ -50,8 +59,9 @@ export class TaskQueue {
   }
 
   /**
-   * Claims up to `limit` runnable tasks for `owner`, in creation order: the output of an old check goes before the
-   * scan of a newer one, so a burst finishes checks one after another instead of all of them at the end.
+   * Claims up to `limit` runnable tasks for `owner`, by fair tag, then in creation order: projects take turns, and
+   * within a project the output of an old check goes before the scan of a newer one, so a burst finishes checks one
+   * after another instead of all of them at the end.
    */
   async claim(owner: string, limit: number, leaseMs: number): Promise<ClaimedTask[]> {
     if (limit <= 0) return [];
@@ -132,6 +142,19 @@ export class TaskQueue {
     return rows.map((r) => ({ taskId: Number(r.task_id), attempt: Number(r.attempt), event: r.event, message: r.message, at: Number(r.at) }));
   }
 
+  /**
+   * Deletes every task (with its dependencies and events) of these checks: retention of finished checks. Tasks of a
+   * finished check are all final, so nothing a worker holds is touched; the caller passes only final checks.
+   */
+  async deleteOfChecks(tx: Db, checkIds: readonly string[]): Promise<number> {
+    if (checkIds.length === 0) return 0;
+    const ids = sql.join(checkIds.map((id) => sql`${id}`), sql`, `);
+    const taskIds = sql`SELECT id FROM tasks WHERE check_id IN (${ids})`;
+    await tx.run(sql`DELETE FROM task_events WHERE task_id IN (${taskIds})`);
+    await tx.run(sql`DELETE FROM task_deps WHERE parent_id IN (${taskIds}) OR child_id IN (${taskIds})`);
+    return tx.run(sql`DELETE FROM tasks WHERE check_id IN (${ids}) AND state IN ('done', 'failed', 'cancelled')`);
+  }
+
   /** Task counts by state and kind, for the queue-depth metric. */
   async depth(): Promise<{ state: string; kind: string; count: number }[]> {
     const rows = await this.db.all<Row>(sql`SELECT state, kind, COUNT(*) AS n FROM tasks GROUP BY state, kind`);
@@ -142,6 +165,22 @@ export class TaskQueue {
 // biome-ignore lint: rows are dynamically typed by the driver
 type Row = Record<string, any>;
 
+/**
+ * The tag of a new check of `fairKey`: one past the later of the queue's head (lowest runnable tag) and the key's
+ * own last pending tag. Both lookups walk a partial index from one end. Concurrent enqueues on Postgres may give two
+ * checks of one key the same tag; that only ties them (broken by id), it loses nothing.
+ */
+async function fairTagFor(tx: Db, fairKey: string): Promise<number> {
+  const now = nowSql(tx.dialect);
+  const rows = await tx.all<{ head: number | null; last: number | null }>(sql`
+    SELECT
+      (SELECT fair_tag FROM tasks WHERE state = 'queued' AND run_at <= ${now} ORDER BY fair_tag LIMIT 1) AS head,
+      (SELECT fair_tag FROM tasks WHERE fair_key = ${fairKey} AND state IN ('queued', 'blocked')
+        ORDER BY fair_tag DESC LIMIT 1) AS last`);
+  const r = rows[0];
+  return Math.max(Number(r?.head ?? 0), Number(r?.last ?? 0)) + 1;
+}
+
 async function claimIn(db: Db, owner: string, limit: number, leaseMs: number): Promise<ClaimedTask[]> {
   const now = nowSql(db.dialect);
   const lock = db.dialect === 'postgres' ? sql`FOR UPDATE SKIP LOCKED` : sql``;
@@ -149,7 +188,7 @@ async function claimIn(db: Db, owner: string, limit: number, leaseMs: number): P
     UPDATE tasks SET state = 'running', lease_owner = ${owner}, lease_until = ${now} + ${leaseMs},
       attempts = attempts + 1, started_at = COALESCE(started_at, ${now}), updated_at = ${now}
     WHERE id IN (SELECT id FROM tasks WHERE state = 'queued' AND run_at <= ${now}
-                 ORDER BY id LIMIT ${limit} ${lock})
+                 ORDER BY fair_tag, id LIMIT ${limit} ${lock})
     RETURNING id, check_id, generation, name, kind, handler, payload, attempts, max_attempts, timeout_ms,
       EXISTS (SELECT 1 FROM task_deps d WHERE d.parent_id = tasks.id) AS has_children`);
   return rows

@@ -21,6 +21,8 @@ export interface WorkerOptions {
   onSettled?: (s: Settlement, durationMs: number) => void | Promise<void>;
   /** Runs inside the settling transaction (verdict bookkeeping). */
   settleHook?: SettleHook;
+  /** Log context of a task beyond its ids (the handler knows the check: project, ref, SHA). */
+  logFieldsOf?: (task: ClaimedTask) => Record<string, unknown>;
 }
 
 interface Running {
@@ -160,7 +162,7 @@ export class Worker {
       const applied = new Set(result.applied);
       for (const b of batch) {
         if (applied.has(b.s)) await this.opts.onSettled?.(b.s, b.durationMs);
-        else this.opts.logger.warn('task outcome dropped: its lease was lost to another worker', { task_id: b.s.task.id });
+        else this.opts.logger.warn('task outcome dropped: its lease was lost to another worker', this.fieldsOf(b.s.task));
       }
       // Claimed as many as fit: more work may be waiting, so let the loop look again.
       if (result.released > 0 || (next && result.claimed.length === next.limit)) this.poke();
@@ -174,6 +176,10 @@ export class Worker {
     }
   }
 
+  private fieldsOf(t: ClaimedTask): Record<string, unknown> {
+    return { check_id: t.checkId, task_id: t.id, task: t.name, handler: t.handler, ...this.opts.logFieldsOf?.(t) };
+  }
+
   private async heartbeat(): Promise<void> {
     const tasks = [...this.running.values()].map((r) => r.task);
     if (tasks.length === 0) return;
@@ -182,7 +188,7 @@ export class Worker {
       for (const id of lost) {
         const r = this.running.get(id);
         if (!r) continue;
-        this.opts.logger.warn('lease lost; abandoning the task (another worker owns it now)', { task_id: id });
+        this.opts.logger.warn('lease lost; abandoning the task (another worker owns it now)', this.fieldsOf(r.task));
         r.controller.abort(new LeaseLost());
       }
     } catch (err) {

@@ -7,6 +7,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { GitlabInstance, Settings } from '../config/settings.ts';
 import type { Workflow } from '../config/workflow.ts';
+import { type CheckContext, checkLogFields } from '../core/check.ts';
 import { securityCheckId } from '../core/check-id.ts';
 import { planJob } from '../core/planning.ts';
 import { route } from '../core/routing.ts';
@@ -15,13 +16,34 @@ import type { AcceptResult, CheckStore } from '../db/checks.ts';
 import type { Logger } from '../log/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 
-export interface Delivery {
+/** What the headers of a delivery say: enough to authenticate it before its body is read. */
+export interface DeliveryHeaders {
   token: string | null;
   event: string | null;
   idempotencyKey: string | null;
   eventUuid: string | null;
-  body: string;
 }
+
+export interface Delivery extends DeliveryHeaders {
+  body: string;
+  /** Who sent it (for the logs only). */
+  client?: ClientInfo;
+}
+
+export interface ClientInfo {
+  client: string | null;
+  /** X-Forwarded-For as received: set by a proxy in front, or forged by the sender. */
+  forwarded_for?: string;
+}
+
+/** What the log line of a delivery can say about it, as far as it got. */
+interface LogContext {
+  kind?: string;
+  instance?: GitlabInstance;
+  context?: CheckContext;
+}
+
+export type Authentication = { kind: 'ok'; instance: GitlabInstance } | { kind: 'rejected'; answer: IntakeAnswer };
 
 export interface IntakeAnswer {
   status: number;
@@ -42,31 +64,52 @@ export class IntakeService {
   constructor(private readonly deps: IntakeDeps) {}
 
   async handle(d: Delivery): Promise<IntakeAnswer> {
+    const auth = this.authenticate(d);
+    return auth.kind === 'ok' ? this.handleAuthenticated(d, auth.instance) : auth.answer;
+  }
+
+  /** From the headers alone: the HTTP layer calls this before reading the body, so strangers cost no memory. */
+  authenticate(d: DeliveryHeaders): Authentication {
     const instance = findInstance(this.deps.settings.gitlab, d.token);
-    if (!instance) return this.answer(d, 'rejected', 403, { code: 'FORBIDDEN', message: 'X-Gitlab-Token header is invalid' });
+    if (instance) return { kind: 'ok', instance };
+    return { kind: 'rejected', answer: this.answer(d, 'rejected', 403, { code: 'FORBIDDEN', message: 'X-Gitlab-Token header is invalid' }, {}) };
+  }
+
+  /** The intake holds as many body bytes as it may (SECBOT_INTAKE_BUFFER_BYTES): refuse now, GitLab may resend. */
+  overloaded(d: DeliveryHeaders, message: string): IntakeAnswer {
+    return this.answer(d, 'overloaded', 503, { code: 'OVERLOADED', message }, {});
+  }
+
+  async handleAuthenticated(d: Delivery, instance: GitlabInstance): Promise<IntakeAnswer> {
     let body: unknown;
     try {
       body = JSON.parse(d.body);
     } catch (err) {
       const message = `request body is not valid JSON: ${(err as Error).message}`;
-      return this.answer(d, 'rejected', 400, { code: 'MALFORMED_JSON', message });
+      return this.answer(d, 'rejected', 400, { code: 'MALFORMED_JSON', message }, { instance });
     }
     const c = classify(d.event, body);
-    if (c.kind === 'ignored') return this.answer(d, 'ignored', 200, { status: 'ignored', reason: c.reason }, eventKind(d.event, asRecord(body)) ?? undefined);
+    if (c.kind === 'ignored') {
+      return this.answer(d, 'ignored', 200, { status: 'ignored', reason: c.reason }, { instance, kind: eventKind(d.event, asRecord(body)) ?? undefined });
+    }
     if (c.kind === 'invalid') {
       const kind = eventKind(d.event, asRecord(body)) ?? undefined;
-      return this.answer(d, 'rejected', 422, { code: 'INVALID_PAYLOAD', field: c.field, message: `${c.field}: ${c.message}` }, kind);
+      return this.answer(d, 'rejected', 422, { code: 'INVALID_PAYLOAD', field: c.field, message: `${c.field}: ${c.message}` }, { instance, kind });
     }
     const payloadHost = new URL(c.webUrl).host.toLowerCase();
     if (payloadHost !== instance.host) {
       const message = `project.web_url host "${payloadHost}" is not the GitLab instance this token belongs to (${instance.host}); SecBot only checks repositories of the configured instance`;
-      return this.answer(d, 'rejected', 403, { code: 'WRONG_INSTANCE', message }, c.eventType);
+      return this.answer(d, 'rejected', 403, { code: 'WRONG_INSTANCE', message }, { instance, kind: c.eventType });
     }
     const context = c.build({ prefix: instance.prefix, host: instance.host, hostname: instance.hostname });
     const checkId = securityCheckId(instance.prefix, instance.hostname, context.projectPath, context.commitSha);
+    const at: LogContext = { instance, kind: c.eventType, context };
     const routed = route(this.deps.workflow.jobs, c.eventType, body);
     if (routed.kind === 'none') {
-      return this.answer(d, 'ignored', 200, { status: 'ignored', reason: `no job in config.yml matches this ${c.eventType} event`, security_check_id: checkId }, c.eventType);
+      const reason = `no job in config.yml matches ${c.eventType} events of ${context.projectPath}`;
+      // Best effort: the gate can then say why instead of waiting; losing this note loses no work.
+      await this.deps.checks.recordIgnored(checkId, reason).catch((err) => this.deps.logger.warn('could not record an ignored event', { check_id: checkId, ...checkLogFields(context), error: err }));
+      return this.answer(d, 'ignored', 200, { status: 'ignored', reason, security_check_id: checkId }, at);
     }
     const plan =
       routed.kind === 'one'
@@ -83,28 +126,35 @@ export class IntakeService {
         enqueue: { maxAttempts: w.maxAttempts, timeoutMs: w.taskTimeoutMs },
       });
     } catch (err) {
-      this.deps.logger.error('storing the delivery failed', { check_id: checkId, error: err });
+      this.deps.logger.error('storing the delivery failed', { check_id: checkId, ...checkLogFields(context), error: err });
       return this.answer(d, 'unavailable', 503, {
         code: 'UNAVAILABLE',
         message: 'the database is unavailable; nothing was stored. GitLab shows this delivery as failed: resend it once SecBot is healthy',
-      }, c.eventType);
+      }, at);
     }
     if (result.tasks > 0) this.deps.onWork?.();
-    return this.answer(d, outcomeLabel(result), 200, responseOf(result, routed.kind === 'one' ? routed.job.name : null), c.eventType);
+    if (result.recordedError && result.outcome === 'accepted') {
+      this.deps.logger.warn('check finished: error', { check_id: checkId, ...checkLogFields(context), verdict: 'error', reason: result.recordedError });
+    }
+    return this.answer(d, outcomeLabel(result), 200, responseOf(result, routed.kind === 'one' ? routed.job.name : null), at);
   }
 
-  private answer(d: Delivery, outcome: string, status: number, body: Record<string, unknown>, kind?: string): IntakeAnswer {
-    const raw = kind ?? (d.event ? (eventKindOfHeader(d.event) ?? 'other') : 'none');
+  private answer(d: DeliveryHeaders & { client?: ClientInfo }, outcome: string, status: number, body: Record<string, unknown>, at: LogContext): IntakeAnswer {
+    const raw = at.kind ?? (d.event ? (eventKindOfHeader(d.event) ?? 'other') : 'none');
     // Label values come from the request: only known kinds become series, so a sender cannot grow /metrics forever.
     const event = METRIC_EVENT_KINDS.has(raw) ? raw : 'other';
     this.deps.metrics.webhookEvents.inc({ event, outcome });
-    const level = status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info';
-    this.deps.logger[level]('webhook delivery', {
+    // Overload is back-pressure, not a fault: warn (no error report per refused delivery).
+    const level = status >= 500 && outcome !== 'overloaded' ? 'error' : status >= 400 ? 'warn' : 'info';
+    this.deps.logger[level](`webhook delivery ${outcome}`, {
       outcome,
       http_status: status,
       event: d.event,
+      instance: at.instance?.prefix ?? null,
       check_id: body.security_check_id,
+      ...(at.context ? checkLogFields(at.context) : {}),
       reason: body.reason ?? body.message,
+      ...d.client,
     });
     return { status, body };
   }

@@ -44,7 +44,7 @@ export function findingOf(l: CheckLeak, rows: readonly LeakOutputRow[], checkId:
     title: kept?.title ?? `${l.description || l.ruleId} in ${l.file}`,
     severity: toSeverity(l.severity ?? kept?.severity),
     url: kept?.url ?? null,
-    isNew: l.isNew && l.foundBy.checkId === checkId,
+    isNew: l.isNew && !l.inherited && l.foundBy.checkId === checkId,
     open: here.length === 0 ? true : here.some((r) => r.open),
     leakKey: l.leakKey,
     ruleId: l.ruleId,

@@ -8,10 +8,12 @@
  * again before the TTL has passed once more. Erring this way is safe: triage only ever lifts a verdict, and a
  * reopened finding turns it back at the next refresh.
  */
+import { checkLogFields } from '../core/check.ts';
 import { FINAL_STATUSES, type GateVerdict } from '../core/gate.ts';
 import { errorMessage } from '../core/errors.ts';
 import type { CheckRow, CheckStore } from '../db/checks.ts';
 import type { LeakOutputRow } from '../db/history.ts';
+import type { RetentionStore } from '../db/retention.ts';
 import type { Logger } from '../log/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { Output } from '../plugins/types.ts';
@@ -20,6 +22,10 @@ import { loadVerdictInputs, verdictOf, type UnscannedPolicy, type VerdictStores 
 
 export interface StatusDeps extends VerdictStores {
   checks: CheckStore;
+  /** Tombstones of checks pruned by retention (absent: every unknown id is simply not started). */
+  retention?: RetentionStore;
+  /** The configured instance prefixes: an id with another prefix will never be checked by this SecBot. */
+  prefixes?: readonly string[];
   /** Output plugins by component name (only those that can refresh matter here). */
   outputs: ReadonlyMap<string, Output>;
   policy: UnscannedPolicy;
@@ -45,7 +51,9 @@ export class StatusService {
     const check = await this.deps.checks.get(checkId);
     if (!check) {
       this.deps.metrics.gateVerdicts.inc({ status: 'not_started' });
-      return { status: 'not_started', security_check_id: checkId };
+      const why = await this.notStartedReason(checkId);
+      this.deps.logger.debug('gate answered', { check_id: checkId, status: 'not_started', ...why });
+      return { status: 'not_started', security_check_id: checkId, ...why };
     }
     let inputs = await loadVerdictInputs(this.deps, check);
     let verdict = verdictOf(check, inputs, this.deps.policy);
@@ -60,8 +68,29 @@ export class StatusService {
     }
     await this.remember(check, verdict);
     this.deps.metrics.gateVerdicts.inc({ status: verdict.status });
+    this.deps.logger.debug('gate answered', { check_id: check.id, ...checkLogFields(check), status: verdict.status, reason: verdict.reason, stale: verdict.stale });
     const notifications = await this.deps.results.notifications({ checkId: check.id, generation: check.generation });
     return buildDetails(check, verdict, inputs, notifications);
+  }
+
+  /**
+   * Why there is no check, when SecBot knows: a prefix no instance has, an event no job matched, a check retention
+   * removed. Without a reason, the commit's event has simply not arrived (yet).
+   */
+  private async notStartedReason(checkId: string): Promise<{ reason?: string }> {
+    const prefix = checkId.slice(0, checkId.length - 65);
+    const known = this.deps.prefixes;
+    if (known && known.length > 0 && !known.includes(prefix)) {
+      return { reason: `prefix ${prefix} is not configured (GITLAB_CONFIGS prefixes: ${known.join(', ')}); fix SECBOT_PREFIX in the pipeline or add the instance` };
+    }
+    const ignored = await this.deps.checks.ignoredReason(checkId).catch(() => null);
+    if (ignored) return { reason: `${ignored}; this commit will not be checked unless config.yml changes and the event is sent again` };
+    const t = await this.deps.retention?.tombstone(checkId).catch(() => null);
+    if (!t) return {};
+    const when = t.finishedAt ? ` on ${new Date(t.finishedAt).toISOString().slice(0, 10)}` : '';
+    return {
+      reason: `this commit's check finished${when} with "${t.verdict ?? 'unknown'}" and was removed by retention (SECBOT_RETENTION_DAYS); push the commit again to check it`,
+    };
   }
 
   /** Output findings whose state is older than the TTL, of outputs that can refresh and are not in back-off. */
@@ -97,7 +126,7 @@ export class StatusService {
   }
 
   private async refreshAll(check: CheckRow, rows: readonly LeakOutputRow[]): Promise<void> {
-    const log = this.deps.logger.child({ check_id: check.id });
+    const log = this.deps.logger.child({ check_id: check.id, ...checkLogFields(check) });
     const byOutput = new Map<string, string[]>();
     for (const r of rows) byOutput.set(r.output, [...(byOutput.get(r.output) ?? []), r.externalId]);
     await Promise.all(
@@ -105,6 +134,7 @@ export class StatusService {
         const plugin = this.deps.outputs.get(output)!;
         const externalIds = [...new Set(ids)];
         try {
+          log.debug('refreshing triage from the output', { output, external_ids: externalIds.length });
           const signal = AbortSignal.timeout(this.deps.refreshTimeoutMs);
           const open = await plugin.refresh!({ externalIds, signal, log });
           await this.deps.history.updateStates(output, externalIds.map((id) => ({ externalId: id, open: open.get(id) ?? true })));
@@ -123,7 +153,7 @@ export class StatusService {
     try {
       await this.deps.checks.setVerdict(check.id, check.generation, v.status, FINAL_STATUSES.has(v.status));
     } catch (err) {
-      this.deps.logger.warn('could not record the verdict', { check_id: check.id, error: err });
+      this.deps.logger.warn('could not record the verdict', { check_id: check.id, ...checkLogFields(check), error: err });
     }
   }
 }

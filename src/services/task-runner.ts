@@ -4,6 +4,7 @@
  * failure goes through `outcomeOf`.
  */
 import type { GitlabInstance, Settings } from '../config/settings.ts';
+import { checkLogFields } from '../core/check.ts';
 import { ConfigError, PermanentError, RetryableError } from '../core/errors.ts';
 import type { CheckLeak } from '../core/leaks.ts';
 import type { OutputFinding } from '../core/results.ts';
@@ -13,7 +14,7 @@ import type { ResultStore } from '../db/results.ts';
 import type { Logger } from '../log/logger.ts';
 import type { Components } from '../plugins/registry.ts';
 import type { TaskRunContext } from '../plugins/types.ts';
-import { outcomeOf } from '../queue/outcome.ts';
+import { exhaustedMessage, isExhausted, outcomeOf } from '../queue/outcome.ts';
 import type { TaskQueue } from '../queue/task-queue.ts';
 import type { ClaimedTask, Outcome } from '../queue/types.ts';
 import { notificationInputs } from './notification-inputs.ts';
@@ -29,36 +30,52 @@ export interface TaskRunnerDeps {
   logger: Logger;
 }
 
+/** How many checks' log fields are remembered for the worker's own lines about their tasks. */
+const REMEMBERED_CHECKS = 256;
 /** How long an output task waits before looking again at an inherited leak another check is still importing. */
 const ORIGIN_WAIT_MS = 5_000;
 const PENDING = new Set(['blocked', 'queued', 'running']);
 
 export class TaskRunner {
+  private readonly checkFields = new Map<string, ReturnType<typeof checkLogFields>>();
+
   constructor(private readonly deps: TaskRunnerDeps) {}
 
+  /** project, ref and sha of a task's check, once a task of it ran here (for the worker's lines about it). */
+  readonly logFieldsOf = (task: ClaimedTask) => this.checkFields.get(task.checkId) ?? {};
+
   readonly handle = async (task: ClaimedTask, signal: AbortSignal): Promise<Outcome> => {
-    const log = this.deps.logger.child({ check_id: task.checkId, task_id: task.id, handler: task.handler, task: task.name });
+    let log = this.deps.logger.child({ check_id: task.checkId, task_id: task.id, handler: task.handler, task: task.name });
     const policy = { baseMs: this.deps.settings.worker.retryBaseMs, maxMs: this.deps.settings.worker.retryMaxMs };
+    const started = performance.now();
     try {
       const check = await this.deps.checks.get(task.checkId);
       if (!check || check.generation !== task.generation) throw new PermanentError('superseded: the check was planned again');
+      log = log.child(this.remember(check));
       const ctx: TaskRunContext = { check, instance: this.instanceOf(check), signal, log };
-      log.info('task started', { attempt: task.attempt });
+      log.info('task started', { attempt: task.attempt, max_attempts: task.maxAttempts });
       if (task.kind === 'scan') await this.scan(task, ctx);
       else if (task.kind === 'output') await this.output(task, ctx);
       else {
         const failed = await this.notify(task, ctx);
         if (failed) throw new PermanentError(failed);
       }
-      log.info('task done', { attempt: task.attempt });
+      log.info('task done', { attempt: task.attempt, duration_ms: Math.round(performance.now() - started) });
       return { type: 'done' };
     } catch (err) {
       const outcome = outcomeOf(err, task, policy, signal);
-      const message = outcome.type === 'retry' || outcome.type === 'fail' ? outcome.error : outcome.type === 'reschedule' ? outcome.reason : '';
-      log.warn('task did not complete', { attempt: task.attempt, outcome: outcome.type, error: message });
+      logFailure(log, task, outcome);
       return outcome;
     }
   };
+
+  private remember(check: CheckRow): ReturnType<typeof checkLogFields> {
+    const fields = checkLogFields(check);
+    this.checkFields.delete(check.id);
+    this.checkFields.set(check.id, fields);
+    if (this.checkFields.size > REMEMBERED_CHECKS) this.checkFields.delete(this.checkFields.keys().next().value!);
+    return fields;
+  }
 
   private instanceOf(check: CheckRow): GitlabInstance {
     const inst = this.deps.settings.gitlab.find((i) => i.host === check.host);
@@ -85,7 +102,7 @@ export class TaskRunner {
     const k = { checkId: task.checkId, generation: task.generation };
     await this.deps.checks.db.tx(async (tx) => {
       await this.deps.results.saveScan(k, scanName, report, tx);
-      await this.deps.history.recordScan(tx, k, project, scanName, report);
+      await this.deps.history.recordScan(tx, { ...k, createdAt: ctx.check.createdAt }, project, scanName, report);
       if (report.maskedContext) await this.deps.checks.maskContext(task.checkId, report.maskedContext, tx);
     });
     ctx.log.info('scan recorded', {
@@ -163,6 +180,22 @@ export class TaskRunner {
   }
 }
 
+/** One line per failed attempt, saying what happens next: a retry (when), a reschedule, or the end of the task. */
+function logFailure(log: Logger, task: ClaimedTask, outcome: Outcome): void {
+  const at = { attempt: task.attempt, max_attempts: task.maxAttempts };
+  if (outcome.type === 'retry' && isExhausted(task, outcome)) {
+    log.error(`task failed after ${task.attempt} attempts`, { ...at, error: exhaustedMessage(task.attempt, outcome.error) });
+  } else if (outcome.type === 'fail') {
+    log.error('task failed (not retried)', { ...at, error: outcome.error });
+  } else if (outcome.type === 'retry') {
+    log.warn(`task attempt failed; will retry in ${seconds(outcome.delayMs)}`, { ...at, retry_in_ms: outcome.delayMs, error: outcome.error });
+  } else if (outcome.type === 'reschedule') {
+    log.info(`task rescheduled in ${seconds(outcome.delayMs)} (no attempt used)`, { ...at, retry_in_ms: outcome.delayMs, reason: outcome.reason });
+  }
+}
+
+/** `0.2 s`, `4.5 s`, `120 s`: short delays keep a decimal so they never read as "0 s". */
+const seconds = (ms: number) => `${ms < 10_000 ? (ms / 1000).toFixed(1) : Math.round(ms / 1000)} s`;
 function verdictOfFindings(findings: readonly OutputFinding[]): 'fail' | 'success' {
   return findings.some((f) => f.open) ? 'fail' : 'success';
 }

@@ -4,7 +4,7 @@
  * and no token or planted secret may appear anywhere.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HEADERS, pushPayload } from '../helpers/payloads.ts';
 import { fakeAwsKey } from '../helpers/secrets.ts';
@@ -20,6 +20,14 @@ function run(args: string[], env: Record<string, string> = {}) {
 describe('the secbot binary', () => {
   test('is built', () => {
     expect(existsSync(BINARY)).toBe(true);
+  });
+
+  test("embeds SecBot's gitleaks pack (a text import, so the binary needs no rules file beside it)", () => {
+    // The pack has non-ASCII characters, so the bundle stores it as UTF-16.
+    const bytes = readFileSync(BINARY);
+    const has = (text: string) => bytes.includes(Buffer.from(text, 'utf16le')) || bytes.includes(Buffer.from(text, 'utf8'));
+    expect(has('id = "secbot-password-in-config"')).toBe(true);
+    expect(has('[extend]\nuseDefault = true\n# secbot-kubernetes-secret-value')).toBe(true);
   });
 
   test('--version, --help and an unknown command', () => {
@@ -63,6 +71,34 @@ describe('the secbot binary', () => {
     expect(r.code).toBe(0);
     expect(r.out).toContain('job: pushes');
     expect(r.out).toContain(run(['check-id', '--host', 'example.com', '--project', 'mike/diaspora', '--sha', 'c'.repeat(40), '--prefix', 'GIT_LOCAL']).out.trim());
+    // An event from an instance SecBot does not know would be rejected: exit 1.
+    writeFileSync(payload, JSON.stringify(pushPayload({ gitlabUrl: 'https://gitlab.other.example', path: 'mike/diaspora', before: 'b'.repeat(40), after: 'c'.repeat(40) })));
+    const rejected = run(['config', 'validate', '--config', config, '--event', payload, '--event-type', 'Push Hook'], { GITLAB_CONFIGS: gitlab });
+    expect(rejected.code).toBe(1);
+    expect(rejected.out).toContain('event: rejected');
+  });
+
+  test('config validate: settings and config.yml problems in one run; YAML errors show the line', () => {
+    const dir = tempDir();
+    const config = join(dir, 'config.yml');
+    writeFileSync(config, 'version: "1.0"\ncomponents:\n  gitleaks: { handler_name: gitleak }\njobs:\n  - name: j\n    scans: [gitleaks]\nextra_top: 1\n');
+    const r = run(['config', 'validate', '--config', config], { SECBOT_INTAKE_PORT: 'x' });
+    expect(r.code).toBe(2);
+    for (const part of ['GITLAB_CONFIGS: is not set', 'SECBOT_INTAKE_PORT', 'unknown handler "gitleak"', 'did you mean "gitleaks"?', 'extra_top: unknown top-level key']) expect(r.err).toContain(part);
+    writeFileSync(config, 'version: "1.0"\ncomponents:\n  gitleaks: {handler_name: gitleaks\njobs: []\n');
+    const yaml = run(['config', 'validate', '--config', config]);
+    expect(yaml.code).toBe(2);
+    expect(yaml.err).toMatch(/config\.yml:\d+:\d+: not valid YAML: /);
+    expect(yaml.err).toContain('|   gitleaks: {handler_name: gitleaks');
+  });
+
+  test('secbot help COMMAND and COMMAND --help', () => {
+    const a = run(['help', 'config', 'validate']);
+    const b = run(['config', 'validate', '--help']);
+    expect(a.code).toBe(0);
+    expect(a.out).toStartWith('Usage: secbot config validate');
+    expect(b.out).toBe(a.out);
+    expect(run(['help']).out).toBe(run(['--help']).out);
   });
 });
 
@@ -100,12 +136,29 @@ for (const layout of ['all on sqlite', 'separate processes on postgres'] as cons
       expect((await w.status(id)).status).toBe('success');
     });
 
+    test('`secbot healthcheck` (the image HEALTHCHECK) passes for every role and fails when nothing answers', () => {
+      const closed = '1';
+      for (const p of w.processes) {
+        const env = {
+          SECBOT_INTAKE_PORT: String(p.ports.intake ?? closed),
+          SECBOT_RESULTS_PORT: String(p.ports.results ?? closed),
+          SECBOT_WORKER_PORT: String(p.ports.worker ?? closed),
+        };
+        const r = run(['healthcheck'], env);
+        expect({ ports: p.ports, code: r.code, out: r.out }).toMatchObject({ ports: p.ports, code: 0, out: expect.stringContaining('healthy: ') });
+      }
+      const none = run(['healthcheck'], { SECBOT_INTAKE_PORT: closed, SECBOT_RESULTS_PORT: closed, SECBOT_WORKER_PORT: closed });
+      expect(none.code).toBe(1);
+      expect(none.err).toContain('no SecBot port answered /healthz');
+    });
+
     test('metrics and health answer on every role', async () => {
       const metrics = await (await fetch(`${w.resultsUrl}/metrics`)).text();
       expect(metrics).toContain('secbot_gate_verdicts_total');
-      expect(metrics).toContain('secbot_queue_tasks');
       const intakeMetrics = await (await fetch(`${w.intakeUrl}/metrics`)).text();
       expect(intakeMetrics).toMatch(/secbot_webhook_events_total\{event="push",outcome="accepted"\} 1/);
+      // Queue depth belongs to the worker: on the first port of `secbot all`, on the results process when it runs alone.
+      expect(layout.endsWith('postgres') ? metrics : intakeMetrics).toContain('secbot_queue_tasks');
       for (const p of w.processes) {
         const port = p.ports.intake ?? p.ports.results ?? p.ports.worker;
         if (port) expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(200);

@@ -4,12 +4,26 @@
  * not_started / in_progress until the verdict. The check id it polls is computed the seed's way, in shell.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { mkdirSync, mkdtempSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HEADERS, pushPayload } from '../helpers/payloads.ts';
 import { fakeAwsKey } from '../helpers/secrets.ts';
 import { PREFIX, World } from '../helpers/world.ts';
 
 const SCRIPT = join(import.meta.dir, '..', '..', 'ci', 'secbot-gate.sh');
+
+/** A PATH of busybox applets only (sh, wget, sed, grep, awk…): an alpine image without curl or jq. */
+function busyboxPath(): string {
+  const busybox = Bun.which('busybox');
+  if (!busybox) throw new Error('busybox is required: apt-get install -y busybox (scripts/test.sh does)');
+  const bin = join(mkdtempSync(join(tmpdir(), 'secbot-bb-')), 'bin');
+  mkdirSync(bin);
+  for (const a of ['sh', 'wget', 'sha256sum', 'head', 'tail', 'sed', 'grep', 'tr', 'awk', 'wc', 'mktemp', 'rm', 'date', 'sleep', 'timeout', 'cat']) {
+    symlinkSync(busybox, join(bin, a));
+  }
+  return bin;
+}
 
 describe('ci/secbot-gate.sh against SecBot', () => {
   let w: World;
@@ -18,10 +32,10 @@ describe('ci/secbot-gate.sh against SecBot', () => {
   });
   afterAll(async () => w.stop());
 
-  function gate(project: string, sha: string, timeout = 30) {
-    const proc = Bun.spawn(['sh', SCRIPT], {
+  function gate(project: string, sha: string, timeout = 30, opts: { busybox?: boolean } = {}) {
+    const proc = Bun.spawn([...(opts.busybox ? [Bun.which('busybox')!, 'sh'] : ['sh']), SCRIPT], {
       env: {
-        PATH: process.env.PATH!,
+        PATH: opts.busybox ? busyboxPath() : process.env.PATH!,
         SECBOT_URL: w.resultsUrl,
         SECBOT_PREFIX: PREFIX,
         SECBOT_TIMEOUT: String(timeout),
@@ -58,6 +72,20 @@ describe('ci/secbot-gate.sh against SecBot', () => {
     expect(r.code).toBe(1);
     expect(r.out).toContain('fail');
     expect(r.out).toContain(`${w.dojo.url}/finding/`);
+  });
+
+  test('busybox only (wget, no curl, no jq): a clean commit passes, a leaking one fails with its findings', async () => {
+    const clean = project('ci/bb-clean', { 'a.txt': 'fine\n' });
+    const leaky = project('ci/bb-leaky', { '.env': `AWS_ACCESS_KEY_ID=${fakeAwsKey()}\n` });
+    await clean.push();
+    await leaky.push();
+    const ok = await gate('ci/bb-clean', clean.head, 30, { busybox: true });
+    expect(ok.out).toContain('curl not found, using wget');
+    expect(ok.code).toBe(0);
+    const bad = await gate('ci/bb-leaky', leaky.head, 30, { busybox: true });
+    expect(bad.code).toBe(1);
+    expect(bad.out).toContain('fail --> Vulnerabilities found');
+    expect(bad.out).toContain(`${w.dojo.url}/finding/`);
   });
 
   test('error: a check SecBot could not finish fails the job with the reason', async () => {

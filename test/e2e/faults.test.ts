@@ -36,7 +36,7 @@ async function killWorkerDuring(kind: DbKind, arm: (w: World) => void, reached: 
   await victim.waitExit();
   await world.startProcess(['worker']);
   const id = world.checkId('acme/faulty', leak);
-  const st = await world.waitFinal(id, 60_000);
+  await world.waitFinal(id, 60_000);
   await world.until(async () => ['done', 'failed'].includes((await world.status(id)).notifications[0]?.state), 30_000, 'notification settled');
   return { world, id, st: await world.status(id) };
 }

@@ -68,11 +68,9 @@ for (const kind of DB_KINDS) {
     let run = 0;
     beforeAll(async () => {
       w = await World.start({ db: kind, launch: 'none', env: { SECBOT_WORKER_CONCURRENCY: '3' } });
-      await w.startProcess(['intake']);
-      await w.startProcess(['results']);
-      await w.startProcess(['worker']);
-      await w.startProcess(['worker']);
-    });
+      await Promise.all([w.startProcess(['intake']), w.startProcess(['results'])]);
+      await Promise.all([w.startProcess(['worker']), w.startProcess(['worker'])]);
+    }, 120_000);
     afterAll(async () => w.stop());
 
     test(`no history and no order of events makes a leaking commit pass (seed ${SEED})`, async () => {
@@ -109,7 +107,9 @@ async function runScenario(w: World, path: string, sc: Scenario) {
     events.push({ header: HEADERS.push, payload: pushPayload({ gitlabUrl: url, path, before, after, branch }), head: after });
   tips.set('main', commitOn('main', false));
   pushed('main', ZERO, tips.get('main')!);
-  sc.ops.forEach((o, i) => applyOp(o, i));
+  sc.ops.forEach((o, i) => {
+    applyOp(o, i);
+  });
   const rnd = prng(sc.shuffle);
   const deliveries = events
     .filter(() => rnd() * 100 >= sc.dropPercent)

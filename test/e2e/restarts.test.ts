@@ -6,21 +6,19 @@
 import { afterEach, describe, expect, test } from 'bun:test';
 import postgres from 'postgres';
 import { HEADERS, pushPayload } from '../helpers/payloads.ts';
+import { startPrivatePostgres } from '../helpers/private-postgres.ts';
 import { World } from '../helpers/world.ts';
 
 const FAST = { SECBOT_LEASE_MS: '2000', SECBOT_POLL_MS: '100', SECBOT_LOG_LEVEL: 'info', SECBOT_SHUTDOWN_GRACE_MS: '8000' };
 
 let w: World | null = null;
+const cleanups: (() => void)[] = [];
 afterEach(async () => {
   await w?.stop();
   w = null;
+  for (const c of cleanups.splice(0)) c();
 });
 
-function pgctl(action: 'stop' | 'start'): void {
-  const args = action === 'stop' ? ['pg_ctlcluster', '15', 'main', 'stop', '-m', 'fast'] : ['pg_ctlcluster', '15', 'main', 'start'];
-  const p = Bun.spawnSync(args);
-  if (p.exitCode !== 0) throw new Error(`${args.join(' ')} failed: ${p.stderr.toString()}`);
-}
 
 async function pgReady(url: string): Promise<void> {
   for (let i = 0; i < 100; i++) {
@@ -62,7 +60,10 @@ async function allFinal(world: World, ids: string[], timeoutMs = 90_000): Promis
 
 describe('restarts under load', () => {
   test('Postgres stopped and started under webhook load: nothing answered 200 is lost, workers resume', async () => {
-    w = await World.start({ db: 'postgres', launch: 'none', env: FAST });
+    // A server of this test's own: stopping the shared one would break everything else using it meanwhile.
+    const pg = startPrivatePostgres();
+    cleanups.push(() => pg.destroy());
+    w = await World.start({ db: 'postgres', launch: 'none', env: FAST, databaseUrl: pg.url });
     const world = w;
     await world.startProcess(['intake']);
     await world.startProcess(['results']);
@@ -71,11 +72,11 @@ describe('restarts under load', () => {
     const statuses: Promise<number>[] = [];
     for (let i = 1; i <= 40; i++) {
       statuses.push(deliver(i));
-      if (i === 12) pgctl('stop');
+      if (i === 12) pg.stop();
       // Keep the database down longer than the client's connect timeout (5 s): deliveries in that window get 503.
       if (i === 20) await Bun.sleep(6500);
       if (i === 28) {
-        pgctl('start');
+        pg.start();
         await pgReady(world.env.SECBOT_DATABASE_URL!);
       }
       await Bun.sleep(60);

@@ -256,7 +256,9 @@ export function validateBlocks(blocks: unknown[]): string[] {
   const errors: string[] = [];
   const fail = (msg: string, pointer: string) => errors.push(`${msg} [json-pointer:${pointer}]`);
   if (blocks.length > 50) fail('no more than 50 items allowed', '/blocks');
-  blocks.forEach((block, i) => validateBlock(block, `/blocks/${i}`, fail));
+  blocks.forEach((block, i) => {
+    validateBlock(block, `/blocks/${i}`, fail);
+  });
   return errors;
 }
 
@@ -275,7 +277,9 @@ function validateBlock(block: unknown, at: string, fail: Fail): void {
       if (block.fields !== undefined) {
         if (!Array.isArray(block.fields) || block.fields.length === 0) return fail('must be a non-empty array', `${at}/fields`);
         if (block.fields.length > 10) fail('no more than 10 items allowed', `${at}/fields`);
-        block.fields.forEach((f, j) => checkTextObject(f, `${at}/fields/${j}`, 2000, fail));
+        block.fields.forEach((f, j) => {
+          checkTextObject(f, `${at}/fields/${j}`, 2000, fail);
+        });
       }
       return;
     }

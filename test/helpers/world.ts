@@ -53,6 +53,8 @@ export interface WorldOptions {
   /** Start SecBot now (default true); 'binary' runs dist/secbot as a child process. */
   launch?: 'in-process' | 'binary' | 'none';
   modes?: Mode[];
+  /** A database of the test's own instead of a fresh one on the shared server (e.g. a private Postgres). */
+  databaseUrl?: string;
 }
 
 export class World {
@@ -78,7 +80,7 @@ export class World {
 
   static async start(opts: WorldOptions): Promise<World> {
     const w = new World(opts);
-    const { url, drop } = await createDatabaseUrl(opts.db);
+    const { url, drop } = opts.databaseUrl ? { url: opts.databaseUrl, drop: async () => {} } : await createDatabaseUrl(opts.db);
     w.dropDb = drop;
     const configPath = join(w.dir, 'config.yml');
     writeFileSync(configPath, opts.config ?? DEFAULT_CONFIG);
@@ -122,6 +124,12 @@ export class World {
     if (rt.ports.intake) this.intakeUrl = `http://127.0.0.1:${rt.ports.intake}`;
     if (rt.ports.results) this.resultsUrl = `http://127.0.0.1:${rt.ports.results}`;
     this.stopSecbot = rt.stop;
+  }
+
+  /** Stops the in-process SecBot (the fakes and the database stay), e.g. to work on its database alone. */
+  async stopInProcess(): Promise<void> {
+    await this.stopSecbot?.();
+    this.stopSecbot = null;
   }
 
   /** Starts `dist/secbot <modes>` (several roles → one process each when `separate`). */

@@ -99,6 +99,19 @@ for (const kind of DB_KINDS) {
       expect(w.dojo.state.tests.length).toBe(testsBefore);
     });
 
+    test('a file gitleaks cannot read is listed in the answer and announced, and the check passes (unscanned: note)', async () => {
+      const repo = w.repo('acme/binary');
+      const base = repo.commit({ files: { 'README.md': 'x\n' }, message: 'init' });
+      const head = repo.commit({ files: { 'assets/blob.dat': `AWS=${fakeAwsKey()}\u0000\n` }, message: 'a binary file' });
+      const before = w.slack.messages.length;
+      const { st } = await pushAndWait('acme/binary', base, head);
+      expect(st.status).toBe('success');
+      expect(st.counts.unscanned).toBe(1);
+      expect(st.unscanned[0]).toMatchObject({ file: 'assets/blob.dat', commit: head, inherited: false });
+      await w.until(() => w.slack.messages.length === before + 1, 15_000, 'the unscanned announcement');
+      expect(JSON.stringify(w.slack.messages.at(-1)!.blocks)).toContain('*not scanned*');
+    });
+
     test('no secret value reaches Slack, DefectDojo, the logs or the API', async () => {
       const everything = [
         JSON.stringify(w.slack.messages),

@@ -73,7 +73,9 @@ describe('repair', () => {
   const damage: [string, number, (mirror: string) => void][] = [
     ['loose objects overwritten with junk', 0, corruptObjects],
     ['pack and index overwritten with junk', 300, corruptObjects],
-    ['pack files deleted', 300, (m) => filesUnder(join(m, 'objects', 'pack')).forEach((f) => rmSync(f))],
+    ['pack files deleted', 300, (m) => {
+      for (const f of filesUnder(join(m, 'objects', 'pack'))) rmSync(f);
+    }],
   ];
   test.each(damage)('a mirror with %s is deleted and fetched again', async (label, history, harm) => {
     const key = fakeAwsKey();
@@ -146,6 +148,12 @@ describe('eviction', () => {
     expect(existsSync(mirrorOf(tight, 'lru/aaa'))).toBe(true);
     expect(existsSync(mirrorOf(tight, 'lru/bbb'))).toBe(false);
     expect(existsSync(mirrorOf(tight, 'lru/ccc'))).toBe(true);
+    // The evicted mirror's lock file goes with it (deleted under its own lock).
+    const locks = cacheLayout(cacheDir).locks;
+    expect(existsSync(lockFile(cacheLayout(cacheDir), mirrorKey(tight.gitlab[0]!.baseUrl, 'lru/bbb')))).toBe(false);
+    expect(existsSync(lockFile(cacheLayout(cacheDir), mirrorKey(tight.gitlab[0]!.baseUrl, 'lru/aaa')))).toBe(true);
+    // A lock file left without its mirror (an older SecBot, a first fetch that died) is swept at the next eviction.
+    writeFileSync(join(locks, 'orphan-0123456789abcdef.lock'), '');
     // A mirror somebody holds is not evicted, even when it is the oldest.
     const tiny = env.settings({ cacheDir, maxBytes: 1 });
     const held = await acquireLock(lockFile(cacheLayout(cacheDir), mirrorKey(tiny.gitlab[0]!.baseUrl, 'lru/aaa')), 'shared', { wait: true });
@@ -160,6 +168,7 @@ describe('eviction', () => {
     const result = await createMirrorCache({ settings: tiny, logger: env.logger }).evict();
     expect(result.evicted.length).toBe(2);
     expect(readdirSync(cacheLayout(cacheDir).mirrors)).toEqual([]);
+    expect(readdirSync(locks)).toEqual([]);
   }, SLOW);
 });
 

@@ -9,6 +9,7 @@ import { ConfigError, PermanentError, RetryableError } from '../../src/core/erro
 import type { ScanReport } from '../../src/core/results.ts';
 import { HistoryStore, projectKey } from '../../src/db/history.ts';
 import { createTestDb, type TestDb } from '../helpers/db.ts';
+import { password } from '../helpers/fake-values.ts';
 import { fakeAwsKey, fakeGithubPat, outcome, PREFIX, startEnv, TOKEN, type Env } from './gitleaks-fixtures.ts';
 
 // bun 1.4 ignores bunfig's [test] timeout (5 s default): real git and gitleaks runs need more under load.
@@ -35,7 +36,7 @@ async function scanRecorded(check: CheckRecord, cfg: Record<string, unknown> = {
   const history = await store.scanHistory(project, 'gitleaks');
   const report = await env.scanner(cfg).scan(env.run(check, undefined, undefined, history));
   const k = { checkId: check.id, generation: 1 };
-  await testDb.db.tx((tx) => store.recordScan(tx, k, project, 'gitleaks', report));
+  await testDb.db.tx((tx) => store.recordScan(tx, { ...k, createdAt: check.createdAt }, project, 'gitleaks', report));
   const linked = await store.checkLeaks(k);
   return { report, linked, own: linked.filter((l) => !l.inherited), inherited: linked.filter((l) => l.inherited) };
 }
@@ -204,6 +205,40 @@ describe('rules', () => {
     const missing = await outcome(env.scanner({ rules_file: join(env.root, 'nope.toml') }).scan(env.run(check)));
     expect((missing as { error: Error }).error).toBeInstanceOf(ConfigError);
     expect((missing as { error: Error }).error.message).toContain('nope.toml of component gitleaks does not exist');
+  }, SLOW);
+});
+
+describe('rules setting', () => {
+  test("SecBot's pack is the default: a password in a config file is found, with its severity tag; not with gitleaks-default", async () => {
+    const pw = password();
+    const repo = env.repo('acme/rules-pack');
+    const c1 = repo.commit({ files: { 'README.md': 'x\n' }, message: 'init' });
+    const c2 = repo.commit({ files: { 'config/app.ini': `[db]\nhost = db1\npassword = ${pw}\n` }, message: 'db config' });
+    const check = env.check({ projectPath: repo.name, commitSha: c2, beforeSha: c1 });
+    const report = await env.scanner().scan(env.run(check));
+    expect(report.leaks.map(({ ruleId, file, line, commit }) => ({ ruleId, file, line, commit }))).toEqual([
+      { ruleId: 'secbot-password-in-config', file: 'config/app.ini', line: 3, commit: c2 },
+    ]);
+    expect(JSON.parse(report.reportJson)[0].Tags).toContain('severity:high');
+    expectNoSecret(report, pw);
+    expect((await env.scanner({ rules: 'secbot' }).scan(env.run(check))).status).toBe('leaks');
+    // gitleaks' own rules have no such rule (their generic-api-key may or may not find a random password).
+    const defaults = await env.scanner({ rules: 'gitleaks-default' }).scan(env.run(check));
+    expect(defaults.leaks.map((l) => l.ruleId)).not.toContain('secbot-password-in-config');
+  }, SLOW);
+
+  test('rules: <path> runs that file; a missing one is a ConfigError', async () => {
+    const repo = env.repo('acme/rules-path');
+    const c1 = repo.commit({ files: { 'README.md': 'x\n' }, message: 'init' });
+    const canary = ['secbot', 'canary', '515151'].join('-');
+    const c2 = repo.commit({ files: { 'a.txt': `${canary}\n` }, message: 'canary' });
+    const rules = join(env.root, 'rules-path.toml');
+    writeFileSync(rules, `[[rules]]\nid = "secbot-canary"\ndescription = "canary"\nregex = '''secbot-canary-[0-9]{6}'''\n`);
+    const check = env.check({ projectPath: repo.name, commitSha: c2, beforeSha: c1 });
+    expect((await env.scanner({ rules }).scan(env.run(check))).leaks.map((l) => l.ruleId)).toEqual(['secbot-canary']);
+    const missing = await outcome(env.scanner({ rules: join(env.root, 'absent.toml') }).scan(env.run(check)));
+    expect((missing as { error: Error }).error).toBeInstanceOf(ConfigError);
+    expect((missing as { error: Error }).error.message).toContain('absent.toml of component gitleaks does not exist');
   }, SLOW);
 });
 

@@ -132,6 +132,9 @@ for (const kind of DB_KINDS) {
       const st = await w.status(body.security_check_id);
       expect(st.status).toBe('error');
       expect(st.reason).toContain('secrets, tags-too');
+      // Final at once: the intake logs the "check finished" line itself (no task will).
+      const finished = w.logs.map((l) => JSON.parse(l)).filter((r) => r.check_id === body.security_check_id && r.msg.startsWith('check finished'));
+      expect(finished).toMatchObject([{ msg: 'check finished: error', verdict: 'error', project: 'acme/webapp', ref: 'tag v1', sha: sha.slice(0, 8) }]);
     });
 
     test('the gate answers not_started for unknown ids and 422 for malformed ones', async () => {

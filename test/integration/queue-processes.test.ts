@@ -58,7 +58,7 @@ for (const kind of DB_KINDS) {
 
     test('four processes never run the same task at the same time, and every task runs once', async () => {
       const scans = Array.from({ length: 150 }, (_, i) => `s${i}`);
-      await t.db.tx((tx) => q.enqueue(tx, 'c-many', 1, planJob({ scans, outputs: [], notifications: [] }), { maxAttempts: 3, timeoutMs: 60_000 }));
+      await t.db.tx((tx) => q.enqueue(tx, 'c-many', 1, planJob({ scans, outputs: [], notifications: [] }), { maxAttempts: 3, timeoutMs: 60_000 }, 'h/acme/app'));
       const logFile = join(tempDir(), 'runs.jsonl');
       const procs = [0, 1, 2, 3].map((i) => spawnWorker(t.url, logFile, `p${i}`, 10_000, 10));
       try {
@@ -78,7 +78,7 @@ for (const kind of DB_KINDS) {
     }, 90_000);
 
     test('a worker killed mid-task: the task runs again after its lease expires and completes once', async () => {
-      await t.db.tx((tx) => q.enqueue(tx, 'c-kill', 1, planJob({ scans: ['slow'], outputs: [], notifications: [] }), { maxAttempts: 3, timeoutMs: 60_000 }));
+      await t.db.tx((tx) => q.enqueue(tx, 'c-kill', 1, planJob({ scans: ['slow'], outputs: [], notifications: [] }), { maxAttempts: 3, timeoutMs: 60_000 }, 'h/acme/app'));
       const logFile = join(tempDir(), 'kill.jsonl');
       const a = spawnWorker(t.url, logFile, 'victim', 1000, 2000);
       await waitFor(async () => readLog(logFile).some((r) => r.ev === 'start'), 20_000, 'first start');

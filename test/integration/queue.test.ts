@@ -19,7 +19,7 @@ for (const kind of DB_KINDS) {
     afterAll(async () => t.drop());
 
     async function enqueue(checkId: string) {
-      await t.db.tx((tx) => q.enqueue(tx, checkId, 1, planJob(job), OPTS));
+      await t.db.tx((tx) => q.enqueue(tx, checkId, 1, planJob(job), OPTS, 'h/acme/app'));
     }
     async function claimAll(owner = 'w1', limit = 100) {
       return q.claim(owner, limit, 30_000);
@@ -67,15 +67,17 @@ for (const kind of DB_KINDS) {
     });
 
     test('the last allowed attempt that fails becomes permanent', async () => {
-      await t.db.tx((tx) => q.enqueue(tx, 'c-max', 1, planJob({ scans: ['s'], outputs: [], notifications: [] }), { ...OPTS, maxAttempts: 1 }));
+      await t.db.tx((tx) => q.enqueue(tx, 'c-max', 1, planJob({ scans: ['s'], outputs: [], notifications: [] }), { ...OPTS, maxAttempts: 1 }, 'h/acme/app'));
       const [task] = (await claimAll()).filter((x) => x.checkId === 'c-max');
       await settle(t.db, [{ task: task!, outcome: { type: 'retry', error: 'flaky', delayMs: 0 } }]);
       const [row] = await q.tasksOf('c-max', 1);
-      expect(row).toMatchObject({ state: 'failed', lastError: 'flaky' });
+      // It says it gave up, not that it will retry.
+      expect(row).toMatchObject({ state: 'failed', lastError: 'failed after 1 attempt: flaky' });
+      expect(await q.eventsOf([row!.id])).toMatchObject([{ event: 'failed', message: 'failed after 1 attempt: flaky' }]);
     });
 
     test('an expired lease is re-queued and the late owner cannot settle it', async () => {
-      await t.db.tx((tx) => q.enqueue(tx, 'c-lease', 1, planJob({ scans: ['s'], outputs: [], notifications: [] }), OPTS));
+      await t.db.tx((tx) => q.enqueue(tx, 'c-lease', 1, planJob({ scans: ['s'], outputs: [], notifications: [] }), OPTS, 'h/acme/app'));
       const [task] = (await q.claim('dead-worker', 10, 1)).filter((x) => x.checkId === 'c-lease');
       await Bun.sleep(20);
       expect(await q.reapExpired()).toBeGreaterThanOrEqual(1);
@@ -92,7 +94,7 @@ for (const kind of DB_KINDS) {
     });
 
     test('reschedule and release do not use up attempts', async () => {
-      await t.db.tx((tx) => q.enqueue(tx, 'c-rl', 1, planJob({ scans: ['s'], outputs: [], notifications: [] }), OPTS));
+      await t.db.tx((tx) => q.enqueue(tx, 'c-rl', 1, planJob({ scans: ['s'], outputs: [], notifications: [] }), OPTS, 'h/acme/app'));
       const [task] = (await claimAll()).filter((x) => x.checkId === 'c-rl');
       await settle(t.db, [{ task: task!, outcome: { type: 'reschedule', reason: 'rate limited', delayMs: 0 } }]);
       const [again] = (await claimAll()).filter((x) => x.checkId === 'c-rl');

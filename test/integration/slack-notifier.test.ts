@@ -25,7 +25,7 @@ async function pushLeaks(world: World, path: string, files: Record<string, strin
   const head = repo.commit({ files, message: 'leaks' });
   await world.deliver(HEADERS.push, pushPayload({ gitlabUrl: world.gitlab.url, path, before: base, after: head }));
   const id = world.checkId(path, head);
-  const st = await world.waitFinal(id);
+  await world.waitFinal(id);
   await world.until(async () => ['done', 'failed'].includes((await world.status(id)).notifications[0]?.state), 20_000, 'notification settled');
   return { id, st: await world.status(id) };
 }

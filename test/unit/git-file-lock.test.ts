@@ -68,4 +68,26 @@ describe('flock-based locks', () => {
     expect(mine).not.toBeNull();
     await mine!.release();
   });
+
+  test('a lock file deleted by its holder: a waiter starts over on the new file and never shares a lock', async () => {
+    const path = join(dir, 'e.lock');
+    const deleter = (await acquireLock(path, 'exclusive', { wait: true }))!;
+    let waiterHolds = false;
+    const waiter = acquireLock(path, 'exclusive', { wait: true, timeoutMs: 10_000 }).then((l) => {
+      waiterHolds = true;
+      return l!;
+    });
+    await Bun.sleep(150);
+    rmSync(path);
+    // A newcomer creates the file anew and takes its lock while the waiter still waits on the deleted one.
+    const newcomer = (await acquireLock(path, 'exclusive', { wait: true, timeoutMs: 5000 }))!;
+    await deleter.release();
+    await Bun.sleep(300);
+    expect(waiterHolds).toBe(false);
+    await newcomer.release();
+    const w = await waiter;
+    expect(waiterHolds).toBe(true);
+    expect(await acquireLock(path, 'shared', { wait: false })).toBeNull();
+    await w.release();
+  });
 });

@@ -5,7 +5,8 @@
 import { describe, expect, test } from 'bun:test';
 import { PermanentError } from '../../src/core/errors.ts';
 import { holdsSecret, leakKeyOfTags, maskSecrets } from '../../src/core/leaks.ts';
-import { parseRawReport, sanitize, severityOfTags } from '../../src/plugins/scanners/gitleaks/sanitize.ts';
+import { parseRawReport, sanitize } from '../../src/plugins/scanners/gitleaks/sanitize.ts';
+import { severityOfTags } from '../../src/plugins/scanners/gitleaks/severity.ts';
 import { planRange } from '../../src/plugins/scanners/gitleaks/range.ts';
 
 const KEY = new TextEncoder().encode('k'.repeat(32));

@@ -3,11 +3,12 @@
  *
  *   <cacheDir>/git/mirrors/<slug>-<hash>.git   bare mirrors, one per instance + project
  *   <cacheDir>/git/mirrors/…/secbot-mirror.json last use and measured size (also the "initial fetch done" mark)
- *   <cacheDir>/git/locks/<slug>-<hash>.lock     flock files; never deleted, so every process locks the same inode
+ *   <cacheDir>/git/locks/<slug>-<hash>.lock     flock files; deleted only under their own exclusive lock, with the mirror
  *   <cacheDir>/git/trash/                       mirrors being deleted (renamed first, so a half-deleted one is never used)
  *   <cacheDir>/git/home/                        the empty HOME of every git and gitleaks process
  */
 import { createHash, randomUUID } from 'node:crypto';
+import { type Dirent, existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, lstat, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -72,7 +73,7 @@ export async function directorySize(dir: string): Promise<number> {
   const pending = [dir];
   while (pending.length > 0) {
     const current = pending.pop()!;
-    let entries;
+    let entries: Dirent[];
     try {
       entries = await readdir(current, { withFileTypes: true });
     } catch {
@@ -111,6 +112,27 @@ async function sweepTrash(l: CacheLayout): Promise<void> {
   }
 }
 
+/** Lock files whose mirror is gone (evicted by an older SecBot, or a first fetch that never finished). */
+export async function sweepLocks(l: CacheLayout): Promise<number> {
+  const names = await readdir(l.locks).catch(() => [] as string[]);
+  let removed = 0;
+  for (const name of names.filter((n) => n.endsWith('.lock'))) {
+    const key = name.slice(0, -'.lock'.length);
+    if (existsSync(mirrorDir(l, key))) continue;
+    const lock = await acquireLock(join(l.locks, name), 'exclusive', { wait: false }).catch(() => null);
+    if (!lock) continue;
+    try {
+      if (!existsSync(mirrorDir(l, key))) {
+        await rm(join(l.locks, name), { force: true });
+        removed++;
+      }
+    } finally {
+      await lock.release();
+    }
+  }
+  return removed;
+}
+
 interface CacheEntry {
   key: string;
   dir: string;
@@ -144,6 +166,7 @@ export interface EvictionResult {
  */
 export async function evictLeastRecentlyUsed(l: CacheLayout, maxBytes: number, keep: string | null, log: Logger): Promise<EvictionResult> {
   await sweepTrash(l);
+  await sweepLocks(l);
   const entries = await listEntries(l);
   let totalBytes = entries.reduce((sum, e) => sum + e.sizeBytes, 0);
   const evicted: string[] = [];
@@ -156,6 +179,8 @@ export async function evictLeastRecentlyUsed(l: CacheLayout, maxBytes: number, k
     if (!lock) continue;
     try {
       await removeDir(l, e.dir);
+      // Under the lock: waiters on this file notice it is gone when they get it, and start over (file-lock.ts).
+      await rm(lockFile(l, e.key), { force: true });
       totalBytes -= e.sizeBytes;
       evicted.push(e.key);
       log.info('git mirror evicted from the cache', { mirror: e.key, size_bytes: e.sizeBytes, last_used_at: new Date(e.lastUsedAt).toISOString() });

@@ -65,7 +65,7 @@ export function remoteError(f: FetchFailure): RetryableError {
         `created, or the auth_token of GITLAB_CONFIGS instance ${f.instance.prefix} cannot see it`,
     );
   }
-  if (status && status.startsWith('5')) {
+  if (status?.startsWith('5')) {
     return new RetryableError(`${where} answered ${status} while fetching ${f.projectPath}; will retry:\n${detail}`);
   }
   if (/Could not resolve host|Failed to connect|Couldn't connect|Connection (?:refused|reset|timed out)|Operation (?:too slow|timed out)|early EOF|remote end hung up|RPC failed|SSL|TLS|transfer closed/i.test(f.stderr)) {

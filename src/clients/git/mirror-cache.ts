@@ -163,9 +163,18 @@ async function syncOnce(ctx: SyncContext, rebuild: boolean): Promise<void> {
   const remote: Remote = { instance: req.instance, projectPath: req.projectPath, url: cloneUrl(req.instance, req.projectPath) };
   const started = Date.now();
   const fresh = await prepareMirror(ctx, rebuild);
-  await fetchRefs(runner, dir, remote, req.mergeRequestIid ?? null);
+  const mr = req.mergeRequestIid ?? null;
+  req.log.debug(fresh ? 'git: cloning into a new mirror' : 'git: fetching new objects into the mirror', {
+    from: `${req.instance.baseUrl}/${req.projectPath}.git`,
+    refs: `branches, tags${mr === null ? '' : `, refs/merge-requests/${mr}/head`}`,
+    mirror: ctx.key,
+  });
+  await fetchRefs(runner, dir, remote, mr);
   let present = await hasCommit(runner, dir, req.commitSha);
-  if (!present) present = (await fetchCommit(runner, dir, remote, req.commitSha)) && (await hasCommit(runner, dir, req.commitSha));
+  if (!present) {
+    req.log.debug('git: the commit is on no fetched ref; fetching it by SHA', { commit: req.commitSha });
+    present = (await fetchCommit(runner, dir, remote, req.commitSha)) && (await hasCommit(runner, dir, req.commitSha));
+  }
   // Recorded even when the commit is missing: the fetch itself succeeded and the mirror is worth keeping.
   const sizeBytes = await directorySize(dir);
   await writeMeta(dir, { host: req.instance.host, projectPath: req.projectPath, lastUsedAt: Date.now(), sizeBytes });

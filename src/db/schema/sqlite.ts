@@ -24,16 +24,24 @@ export const checks = sqliteTable(
     finishedAt: integer('finished_at'),
     verdict: text('verdict'),
   },
-  (t) => [index('checks_created_idx').on(t.createdAt), index('checks_project_idx').on(t.projectPath, t.createdAt)],
+  (t) => [
+    index('checks_created_idx').on(t.createdAt),
+    index('checks_project_idx').on(t.projectPath, t.createdAt),
+    index('checks_finished_idx').on(t.finishedAt),
+  ],
 );
 
-export const deliveries = sqliteTable('deliveries', {
-  key: text('key').primaryKey(),
-  checkId: text('check_id'),
-  eventType: text('event_type').notNull(),
-  outcome: text('outcome').notNull(),
-  receivedAt: integer('received_at').notNull(),
-});
+export const deliveries = sqliteTable(
+  'deliveries',
+  {
+    key: text('key').primaryKey(),
+    checkId: text('check_id'),
+    eventType: text('event_type').notNull(),
+    outcome: text('outcome').notNull(),
+    receivedAt: integer('received_at').notNull(),
+  },
+  (t) => [index('deliveries_received_idx').on(t.receivedAt)],
+);
 
 export const tasks = sqliteTable(
   'tasks',
@@ -58,10 +66,15 @@ export const tasks = sqliteTable(
     updatedAt: integer('updated_at').notNull(),
     startedAt: integer('started_at'),
     finishedAt: integer('finished_at'),
+    /** Whose work this is (GitLab host and project): claims take turns between keys (src/queue/task-queue.ts). */
+    fairKey: text('fair_key').notNull().default(''),
+    /** Claim order before id: a key's next check gets max(head of the queue, the key's last pending tag) + 1. */
+    fairTag: integer('fair_tag').notNull().default(0),
   },
   (t) => [
     uniqueIndex('tasks_check_name_uq').on(t.checkId, t.generation, t.name),
-    index('tasks_ready_idx').on(t.id).where(sql`state = 'queued'`),
+    index('tasks_ready_idx').on(t.fairTag, t.id).where(sql`state = 'queued'`),
+    index('tasks_fair_key_idx').on(t.fairKey, t.fairTag).where(sql`state IN ('queued', 'blocked')`),
     index('tasks_lease_idx').on(t.leaseUntil).where(sql`state = 'running'`),
   ],
 );
@@ -227,3 +240,18 @@ export const novelty = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.project, t.noveltyKey] })],
 );
+
+/** What remains of a check pruned by retention: enough for the gate to say so instead of "not started". */
+export const prunedChecks = sqliteTable('pruned_checks', {
+  id: text('id').primaryKey(),
+  verdict: text('verdict'),
+  finishedAt: integer('finished_at'),
+  prunedAt: integer('pruned_at').notNull(),
+});
+
+/** Deliveries that named a commit but were ignored (no job matches): why, so the gate can say it at once. */
+export const ignoredEvents = sqliteTable('ignored_events', {
+  checkId: text('check_id').primaryKey(),
+  reason: text('reason').notNull(),
+  receivedAt: integer('received_at').notNull(),
+});

@@ -180,7 +180,9 @@ async function logForm(entry: RequestRecord, inc: Incoming): Promise<void> {
     entry.form = {};
     entry.files = [];
     const entries: [string, string | File][] = [];
-    form.forEach((value, field) => entries.push([field, value]));
+    form.forEach((value, field) => {
+      entries.push([field, value]);
+    });
     for (const [field, value] of entries) {
       if (typeof value === 'string') (entry.form[field] ??= []).push(value);
       else entry.files.push({ field, filename: value.name, size: value.size, text: await value.text() });

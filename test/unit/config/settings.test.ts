@@ -108,6 +108,7 @@ describe('environment variables', () => {
     ['SECBOT_WORKER_CONCURRENCY', '0'],
     ['SECBOT_LEASE_MS', '999'],
     ['SECBOT_MAX_BODY_BYTES', '1.5'],
+    ['SECBOT_INTAKE_BUFFER_BYTES', '-5'],
     ['SECBOT_TASK_MAX_ATTEMPTS', 'many'],
     ['SECBOT_MIGRATE_ON_START', 'maybe'],
     ['SECBOT_LOG_LEVEL', 'verbose'],
@@ -119,6 +120,12 @@ describe('environment variables', () => {
     expect(err.message).toMatch(new RegExp(`^\\s+${name}: `, 'm'));
     expectSafe(err.message, name);
     expect(err.message).not.toContain(value);
+  });
+
+  test('SECBOT_INTAKE_BUFFER_BYTES below SECBOT_MAX_BODY_BYTES is refused: the largest body could never be accepted', () => {
+    const err = errorOf(() => loadSettings({ ...BASE, SECBOT_MAX_BODY_BYTES: '2000000', SECBOT_INTAKE_BUFFER_BYTES: '1000000' }));
+    expect(err.message).toMatch(/^\s+SECBOT_INTAKE_BUFFER_BYTES: must be at least SECBOT_MAX_BODY_BYTES/m);
+    expect(loadSettings({ ...BASE, SECBOT_MAX_BODY_BYTES: '2000000', SECBOT_INTAKE_BUFFER_BYTES: '2000000' }).intakeBufferBytes).toBe(2_000_000);
   });
 
   test('all bad variables are reported at once', () => {
@@ -137,6 +144,7 @@ describe('environment variables', () => {
       resultsPort: 5001,
       workerPort: 5002,
       maxBodyBytes: 25 * 1024 * 1024,
+      intakeBufferBytes: 100 * 1024 * 1024,
       migrateOnStart: true,
       logLevel: 'info',
       worker: { concurrency: 4, leaseMs: 60_000, pollMs: 500, maxAttempts: 5, taskTimeoutMs: 900_000, retryBaseMs: 2000, retryMaxMs: 300_000 },
@@ -176,6 +184,67 @@ describe('environment variables', () => {
     ['no', false],
   ])('SECBOT_MIGRATE_ON_START=%s → %p', (v, want) => {
     expect(loadSettings({ ...BASE, SECBOT_MIGRATE_ON_START: v }).migrateOnStart).toBe(want);
+  });
+});
+
+describe('logs, docs and error reports', () => {
+  test('defaults: log format decided by the terminal, docs on, no Sentry', () => {
+    expect(loadSettings(BASE)).toMatchObject({ logFormat: undefined, docsEnabled: true, sentryDsn: undefined });
+  });
+
+  test('SECBOT_LOG_FORMAT, SECBOT_DOCS_ENABLE=false and a SENTRY_DSN', () => {
+    const dsn = 'https://0123456789abcdef@sentry.example.com/42';
+    expect(loadSettings({ ...BASE, SECBOT_LOG_FORMAT: 'pretty', SECBOT_DOCS_ENABLE: 'false', SENTRY_DSN: dsn })).toMatchObject({
+      logFormat: 'pretty',
+      docsEnabled: false,
+      sentryDsn: dsn,
+    });
+    expect(loadSettings({ ...BASE, SECBOT_LOG_FORMAT: 'json' }).logFormat).toBe('json');
+  });
+
+  test.each([
+    ['SECBOT_LOG_FORMAT', 'colourful', 'must be pretty or json'],
+    ['SECBOT_DOCS_ENABLE', 'maybe', 'SECBOT_DOCS_ENABLE'],
+    ['SENTRY_DSN', 'https://sentry.example.com/42', 'must be a Sentry DSN'],
+    ['SENTRY_DSN', 'not a url', 'must be a Sentry DSN'],
+  ])('%s=%s is refused, naming the variable', (name, value, message) => {
+    const err = errorOf(() => loadSettings({ ...BASE, [name]: value }));
+    expect(err.message).toContain(name);
+    expect(err.message).toContain(message);
+  });
+
+  test('a SENTRY_DSN error does not print the DSN (its key)', () => {
+    const err = errorOf(() => loadSettings({ ...BASE, SENTRY_DSN: 'ftp://secretkey123@sentry.example.com/x' }));
+    expect(err.message).not.toContain('secretkey123');
+  });
+});
+
+describe('credentials in configured URLs are refused, never quoted', () => {
+  const PASSWORD = 'url-pa55word-4e2f';
+  test('GITLAB_CONFIGS[].host', () => {
+    const err = errorOf(() => loadSettings({ GITLAB_CONFIGS: configs(instance({ host: `https://oauth2:${PASSWORD}@git.env.local/` })) }));
+    expect(err.message).toContain('GITLAB_CONFIGS[0].host: must not carry credentials');
+    expectSafe(err.message, 'GITLAB_CONFIGS', [PASSWORD, HOOK_SECRET, AUTH_SECRET]);
+  });
+
+  test('SECBOT_SLACK_API_URL', () => {
+    const err = errorOf(() => loadSettings({ ...BASE, SECBOT_SLACK_API_URL: `https://proxy:${PASSWORD}@proxy.local/api/` }));
+    expect(err.message).toMatch(/^\s+SECBOT_SLACK_API_URL: must not carry credentials/m);
+    expectSafe(err.message, 'SECBOT_SLACK_API_URL', [PASSWORD]);
+  });
+
+  test.each([
+    ['SECBOT_DATABASE_URL', `mysql://secbot:${PASSWORD}@db/secbot`, 'must be a postgres:// URL or a SQLite file path'],
+    ['SECBOT_DATABASE_URL', `postgres://secbot:${PASSWORD}@db:99999/secbot`, 'is not a valid postgres:// URL'],
+    ['SECBOT_POSTGRES_DSN', `postgresql+asyncpg://secbot:${PASSWORD}@[db/secbot`, 'is not a valid postgres:// URL'],
+  ])('%s=%s', (variable, value, message) => {
+    const err = errorOf(() => loadSettings({ ...BASE, [variable]: value }));
+    expect(err.message).toContain(`${variable}: ${message}`);
+    expectSafe(err.message, variable, [PASSWORD]);
+  });
+
+  test('a Postgres URL keeps its password (it needs one); only printing it is forbidden', () => {
+    expect(loadSettings({ ...BASE, SECBOT_DATABASE_URL: `postgres://secbot:${PASSWORD}@db:5432/secbot` }).databaseUrl).toContain(PASSWORD);
   });
 });
 

@@ -95,6 +95,17 @@ describe('precise messages', () => {
     expect(msg).toContain('component "defectdojo": environment variable DEFECTDOJO__TOKEN (env.secret_key');
   });
 
+  test.each([
+    ['credentials in the URL', 'https://secbot:dd-pa55word@dojo.example.com', 'must not carry credentials'],
+    ['a user (token) in the URL', 'https://dd-pa55word@dojo.example.com', 'must not carry credentials'],
+    ['not an http(s) URL', 'dojo.example.com/dd-pa55word', 'must be an http(s) URL'],
+  ])('a DefectDojo URL with %s is refused, naming the variable and not the value', (_label, url, problem) => {
+    const msg = workflowError(file(), { ...DEV_ENV, DEFECTDOJO__URL: url });
+    expect(msg).toContain(`component "defectdojo": environment variable DEFECTDOJO__URL (env.url`);
+    expect(msg).toContain(problem);
+    expect(msg).not.toContain('dd-pa55word');
+  });
+
   test('every problem is reported in one error', () => {
     const text = file(
       `${COMPONENTS}  trivy: {handler_name: trivy}\n`,
@@ -122,7 +133,7 @@ describe('precise messages', () => {
 
 describe('structural errors', () => {
   test.each([
-    ['not YAML', 'version: "1.0"\ncomponents: [\n', /^config\.yml: not valid YAML: /],
+    ['not YAML (file:line:column, then the lines themselves)', 'version: "1.0"\ncomponents: [\n', /^config\.yml:3:1: not valid YAML: .*\n +2 \| components: \[\n +3 \| \n +\| \^$/],
     ['not a mapping', '- a\n- b\n', /\(top level\): /],
     ['no version', `${COMPONENTS}jobs:\n${JOB}`, /^\s+version: /m],
     ['no components', `version: "1.0"\njobs:\n${JOB}`, /^\s+components: /m],
@@ -134,5 +145,45 @@ describe('structural errors', () => {
     ['a rule value that is a list', file(COMPONENTS, JOB.replace('event_type: push', 'event_type: [push, tag_push]')), /^\s+jobs\[0\]\.rules\.gitlab\.event_type: /m],
   ])('%s', (_label, text, message) => {
     expect(workflowError(text)).toMatch(message);
+  });
+});
+
+describe('all problems at once, with suggestions', () => {
+  test('unknown top-level keys are errors; a near miss gets a suggestion', () => {
+    const msg = workflowError(`${file()}extra_top: 1\njob: []\n`);
+    expect(msg).toContain('extra_top: unknown top-level key (allowed: version, components, jobs)');
+    expect(msg).toContain('job: unknown top-level key (allowed: version, components, jobs); did you mean "jobs"?');
+  });
+
+  test('a typo in one component or job hides nothing else', () => {
+    const components = `${withComponent('gitleaks', '{handler_name: gitleaks, confg: {mode: full}}\n')}  trivy: {handler_name: trivi}\n  sl: {handler_name: slak}\n`;
+    const jobs = `${JOB.replace('notifications:', 'notifcations:')}  - name: k\n    rules: {gitlab: {event_type: push}}\n    scans: [gitleak]\n    outputs: [defectdojo]\n`;
+    const msg = workflowError(file(components, jobs, '"2.0"'), { ...DEV_ENV, SLACK_TOKEN: '' });
+    for (const part of [
+      'components.gitleaks: Unrecognized key: "confg" (did you mean "config"?)',
+      'components.sl.handler_name: unknown handler "slak" (known: gitleaks, defectdojo, slack); did you mean "slack"?',
+      'components.trivy.handler_name: unknown handler "trivi"',
+      'jobs[0]: Unrecognized key: "notifcations" (did you mean "notifications"?)',
+      'jobs[1] (k).scans[0]: unknown component "gitleak"; did you mean "gitleaks"?',
+      'version: "2.0" is not supported',
+      'environment variable SLACK_TOKEN',
+    ]) {
+      expect(msg).toContain(part);
+    }
+    // A component whose shape is wrong is not reported a second time as unknown by the jobs naming it.
+    expect(msg).not.toContain('unknown component "gitleaks"');
+  });
+
+  test('did you mean: plugin config keys, env parameters, rule inputs, job keys', () => {
+    expect(workflowError(file(withComponent('gitleaks', '{handler_name: gitleaks, config: {mdoe: full}}\n')))).toContain(
+      'components.gitleaks.config: Unrecognized key: "mdoe" (did you mean "mode"?)',
+    );
+    expect(workflowError(file(withComponent('slack', '{handler_name: slack, config: {channel: sec}, env: {token: SLACK_TOKEN, tokn: SLACK_TOKEN}}\n')))).toContain(
+      'components.slack.env.tokn: unknown parameter (this handler reads: token); did you mean "token"?',
+    );
+    expect(workflowError(file(COMPONENTS, JOB.replace('gitlab:', 'gitlb:')))).toContain('jobs[0] (j).rules.gitlb: unknown input (supported: gitlab); did you mean "gitlab"?');
+    expect(workflowError(file(COMPONENTS, JOB.replace('rules:', 'rule:')))).toContain('jobs[0]: Unrecognized key: "rule" (did you mean "rules"?)');
+    // Far from every known key: the allowed keys instead of a guess.
+    expect(workflowError(file(COMPONENTS, JOB.replace('rules:', 'when:')))).toContain('jobs[0]: Unrecognized key: "when" (allowed: name, rules, scans, outputs, notifications, unscanned)');
   });
 });

@@ -5,6 +5,7 @@
  * into the script) with the real sha256sum.
  */
 import { describe, expect, test } from 'bun:test';
+import { checkLogFields, elideTokenLike } from '../../../src/core/check.ts';
 import { CHECK_ID_PATTERN, isCheckId, securityCheckId } from '../../../src/core/check-id.ts';
 
 const SEED_LINE = 'echo -n "${CI_SERVER_HOST}:${CI_PROJECT_PATH}_${CI_COMMIT_SHA}" | sha256sum | head -c64';
@@ -105,5 +106,16 @@ describe('isCheckId', () => {
     ['longer than 300 characters', `${'P'.repeat(300 - 64)}_${hex}`],
   ])('rejects %s', (_label, id) => {
     expect(isCheckId(id)).toBe(false);
+  });
+});
+
+describe('log fields of a check', () => {
+  test('ref names stay readable; token-shaped runs (a branch named after a secret) are elided', () => {
+    expect(elideTokenLike('feature/login-page')).toBe('feature/login-page');
+    expect(elideTokenLike('release-2026.03')).toBe('release-2026.03');
+    expect(elideTokenLike(`leak/${['gh', 'p_'].join('')}${'aB3'.repeat(12)}`)).toBe('leak/ghp_…');
+    expect(elideTokenLike(`tag ${'A'.repeat(40)}`)).toBe('tag …');
+    const ctx = { projectPath: 'acme/app', commitSha: 'da1560886d4f094c3e6c9ef40349f7d38b5d27d7', ref: { kind: 'branch' as const, name: 'main' }, mergeRequest: null };
+    expect(checkLogFields(ctx)).toEqual({ project: 'acme/app', ref: 'main', sha: 'da156088' });
   });
 });

@@ -1,107 +1,36 @@
 /**
- * ci/secbot-gate.sh (seed §3.5) run with `sh` against a small fake of the results API: the id it asks for, how it
- * waits, what it prints and how it exits. Every scenario runs twice: with jq (when installed) and with jq forced
- * missing, which exercises the sed fallback that lets the gate run in an image with only curl.
+ * ci/secbot-gate.sh (seed §3.5) run against a small fake of the results API: the id it asks for, how it waits, what
+ * it prints and how it exits. Every scenario runs three times (ci-gate-harness.ts): with curl and jq, with curl and
+ * jq forced missing (the grep/awk reader), and with busybox applets only (wget, no curl, no jq). Answers that are
+ * not SecBot's, control characters and the read token are in ci-gate-answers.test.ts.
  * The GitLab CI template must embed the script verbatim; that is checked here too.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'bun:test';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { describe, expect, test } from 'bun:test';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { securityCheckId } from '../../../src/core/check-id.ts';
-import { read, ROOT } from './deploy-helpers.ts';
+import { read } from './deploy-helpers.ts';
+import {
+  CHECK_PATH,
+  expectOnlyTheCheckId,
+  FAIL_BODY,
+  gate,
+  h,
+  HOST,
+  ID,
+  json,
+  PROJECT,
+  RESULTS_TOKEN,
+  SHA,
+  URL_PASSWORD,
+  useFakeResults,
+  verdict,
+  VARIANT_NAMES,
+  VARIANTS,
+} from './ci-gate-harness.ts';
 
-const SCRIPT = join(ROOT, 'ci', 'secbot-gate.sh');
-const HOST = 'gitlab.example.com';
-const PROJECT = 'group/sub-group/app.web';
-const SHA = '3f786850e387550fdab836ed7e6dc881de23001b';
-const ID = securityCheckId('GIT_LOCAL', HOST, PROJECT, SHA);
-const CHECK_PATH = `/v1/security/gitlab/check/${ID}`;
-// Values that must never show up in the job log.
-const JOB_TOKEN = 'glcbt-job-token-never-print-me';
-const URL_PASSWORD = 'url-password-never-print-me';
-
-type Responder = (n: number, path: string) => Response;
-let responder: Responder = () => new Response('not configured', { status: 500 });
-let requests: string[] = [];
-let server: ReturnType<typeof Bun.serve>;
-let base: string;
-let tmp: string;
-
-beforeAll(() => {
-  server = Bun.serve({
-    port: 0,
-    hostname: '127.0.0.1',
-    fetch(req) {
-      const path = new URL(req.url).pathname;
-      requests.push(path);
-      return responder(requests.length, path);
-    },
-  });
-  base = `http://127.0.0.1:${server.port}`;
-  tmp = mkdtempSync(join(tmpdir(), 'secbot-gate-'));
-});
-afterAll(() => {
-  server.stop(true);
-  rmSync(tmp, { recursive: true, force: true });
-});
-beforeEach(() => {
-  requests = [];
-});
-
-const json = (body: unknown, status = 200) => Response.json(body, { status });
-const verdict = (status: string, extra: Record<string, unknown> = {}) => ({ status, security_check_id: ID, reason: null, stale: false, ...extra });
-/** Shaped like SecBot's details (src/services/status-details.ts). */
-const FAIL_BODY = verdict('fail', {
-  reason: 'defectdojo has 2 open findings for gitleaks',
-  check: { project: PROJECT, project_url: `https://${HOST}/${PROJECT}`, commit_sha: SHA, ref: 'branch main', event_type: 'push' },
-  scans: [{ name: 'gitleaks', state: 'done', attempts: 1, result: 'leaks', finding_count: 2, error: null }],
-  outputs: [{ scan: 'gitleaks', name: 'defectdojo', state: 'done', attempts: 1, url: 'https://defectdojo.example.com/test/42', recorded: 2, stale: false, error: null }],
-  counts: { findings: 3, open: 2, inherited: 1, open_inherited: 1, unscanned: 0 },
-  findings: [
-    { scan: 'gitleaks', rule: 'aws-access-token', file: 'config/prod.env', line: 3, commit: SHA, severity: 'High', title: 'AWS Access Key in "config/prod.env"', url: 'https://defectdojo.example.com/finding/7', open: true, new: true, inherited: false, found_by: null },
-    { scan: 'gitleaks', rule: 'generic-api-key', file: 'app.py', line: 9, commit: 'a'.repeat(40), severity: 'Medium', title: 'Generic API Key', url: 'https://defectdojo.example.com/finding/8', open: true, new: false, inherited: true, found_by: 'GIT_LOCAL_x' },
-    { scan: 'gitleaks', rule: 'generic-api-key', file: 'old.py', line: 1, commit: 'b'.repeat(40), severity: 'Medium', title: 'Triaged key', url: 'https://defectdojo.example.com/finding/9', open: false, new: false, inherited: true, found_by: 'GIT_LOCAL_x' },
-  ],
-  notifications: [{ output: 'defectdojo', name: 'slack', state: 'done', attempts: 1, error: null, channels: [{ channel: 'sec', state: 'sent', detail: null }] }],
-});
-
-interface Run {
-  code: number;
-  out: string;
-  ms: number;
-}
-
-async function gate(variant: 'jq' | 'sed', env: Record<string, string | undefined> = {}, script = SCRIPT): Promise<Run> {
-  const t0 = performance.now();
-  const proc = Bun.spawn(['sh', script], {
-    env: {
-      PATH: process.env.PATH,
-      CI_SERVER_HOST: HOST,
-      CI_PROJECT_PATH: PROJECT,
-      CI_COMMIT_SHA: SHA,
-      CI_JOB_TOKEN: JOB_TOKEN,
-      SECBOT_URL: base,
-      SECBOT_POLL_INTERVAL: '0.05',
-      SECBOT_TIMEOUT: '30',
-      ...(variant === 'sed' ? { SECBOT_JQ: 'secbot-test-no-such-jq' } : {}),
-      ...env,
-    } as Record<string, string>,
-    stdout: 'pipe',
-    stderr: 'pipe',
-  });
-  const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
-  const all = out + err;
-  expect(all).not.toContain(JOB_TOKEN);
-  expect(all).not.toContain(URL_PASSWORD);
-  return { code, out: all, ms: performance.now() - t0 };
-}
-
-function expectOnlyTheCheckId() {
-  expect(requests.length).toBeGreaterThan(0);
-  for (const p of requests) expect(p).toBe(CHECK_PATH);
-}
+useFakeResults();
 
 describe('check id', () => {
   test('the printf form in the script gives the seed’s `echo -n … | sha256sum | head -c64` and SecBot’s id', () => {
@@ -111,20 +40,22 @@ describe('check id', () => {
   });
 });
 
-for (const variant of ['jq', 'sed'] as const) {
-  describe(`secbot-gate.sh (${variant === 'jq' ? 'jq when installed' : 'sed fallback, jq forced missing'})`, () => {
+
+for (const variant of VARIANTS) {
+  describe(`secbot-gate.sh (${VARIANT_NAMES[variant]})`, () => {
     test('success: exit 0, one request for SecBot’s check id', async () => {
-      responder = () => json(verdict('success'));
+      h.responder = () => json(verdict('success'));
       const r = await gate(variant);
       expect(r.code).toBe(0);
       expect(r.out).toContain('success --> No vulnerabilities found');
       expect(r.out).toContain(ID);
-      expect(requests).toEqual([CHECK_PATH]);
-      if (variant === 'sed') expect(r.out).toContain('jq not found');
+      expect(h.requests).toEqual([CHECK_PATH]);
+      if (variant !== 'jq') expect(r.out).toContain('jq not found');
+      if (variant === 'busybox' || variant === 'gnuwget') expect(r.out).toContain('curl not found, using wget');
     });
 
     test('fail: exit 1 with the reason, the report link and every finding’s title and URL', async () => {
-      responder = () => json(FAIL_BODY);
+      h.responder = () => json(FAIL_BODY);
       const r = await gate(variant);
       expect(r.code).toBe(1);
       expect(r.out).toContain('fail --> Vulnerabilities found');
@@ -146,7 +77,7 @@ for (const variant of ['jq', 'sed'] as const) {
     });
 
     test('error: exit 1 with SecBot’s reason', async () => {
-      responder = () => json(verdict('error', { reason: 'scan:gitleaks: git fetch failed: \\"repository not found\\"', outputs: [] }));
+      h.responder = () => json(verdict('error', { reason: 'scan:gitleaks: git fetch failed: \\"repository not found\\"', outputs: [] }));
       const r = await gate(variant);
       expect(r.code).toBe(1);
       expect(r.out).toContain('error --> SecBot could not complete the check');
@@ -155,7 +86,7 @@ for (const variant of ['jq', 'sed'] as const) {
     });
 
     test('not_started, then in_progress, then success: prints each while waiting, exit 0', async () => {
-      responder = (n) =>
+      h.responder = (n) =>
         n <= 2 ? json(verdict('not_started')) : n <= 4 ? json(verdict('in_progress', { reason: 'scan:gitleaks is running' })) : json(verdict('success'));
       const r = await gate(variant);
       expect(r.code).toBe(0);
@@ -165,66 +96,69 @@ for (const variant of ['jq', 'sed'] as const) {
       expect(iNot).toBeGreaterThan(-1);
       expect(iProg).toBeGreaterThan(iNot);
       expect(iOk).toBeGreaterThan(iProg);
-      expect(requests).toHaveLength(5);
+      expect(h.requests).toHaveLength(5);
       expectOnlyTheCheckId();
     });
 
     test('timeout: in_progress forever fails after SECBOT_TIMEOUT', async () => {
-      responder = () => json(verdict('in_progress', { reason: 'scan:gitleaks is queued' }));
+      h.responder = () => json(verdict('in_progress', { reason: 'scan:gitleaks is queued' }));
       const r = await gate(variant, { SECBOT_TIMEOUT: '2' });
       expect(r.code).toBe(1);
       expect(r.out).toContain('in_progress (scan:gitleaks is queued), waiting');
       expect(r.out).toContain('FAILED (timeout: no final verdict after 2s; last status: in_progress');
-      expect(requests.length).toBeGreaterThan(2);
+      expect(h.requests.length).toBeGreaterThan(2);
       expect(r.ms).toBeGreaterThan(900);
       expect(r.ms).toBeLessThan(10_000);
       expectOnlyTheCheckId();
     });
 
     test('non-200 (4xx): exit 1 at once with the status code and body', async () => {
-      responder = () => json({ code: 'INVALID_CHECK_ID', message: 'security_check_id must be <PREFIX>_<64 hex digits>' }, 422);
+      h.responder = () => json({ code: 'INVALID_CHECK_ID', message: 'security_check_id must be <PREFIX>_<64 hex digits>' }, 422);
       const r = await gate(variant);
       expect(r.code).toBe(1);
       expect(r.out).toContain('HTTP 422');
-      expect(r.out).toContain('INVALID_CHECK_ID');
-      expect(requests).toHaveLength(1);
+      // busybox wget does not keep the body of an error answer.
+      if (variant !== 'busybox') expect(r.out).toContain('INVALID_CHECK_ID');
+      expect(h.requests).toHaveLength(1);
     });
 
     test('5xx a couple of times (a restarting service) is retried; a persistent 5xx fails', async () => {
-      responder = (n) => (n <= 2 ? new Response('upstream down', { status: 503 }) : json(verdict('success')));
+      h.responder = (n) => (n <= 2 ? new Response('upstream down', { status: 503 }) : json(verdict('success')));
       const ok = await gate(variant);
       expect(ok.code).toBe(0);
       expect(ok.out).toContain('HTTP 503 (attempt 1 of 4)');
-      expect(requests).toHaveLength(3);
+      expect(h.requests).toHaveLength(3);
 
-      requests = [];
-      responder = () => new Response('boom', { status: 500 });
+      h.requests = [];
+      h.responder = () => new Response('boom', { status: 500 });
       const bad = await gate(variant, { SECBOT_HTTP_RETRIES: '1' });
       expect(bad.code).toBe(1);
       expect(bad.out).toContain('FAILED (SecBot did not answer usefully)');
-      expect(requests).toHaveLength(2);
+      expect(h.requests).toHaveLength(2);
     });
 
     test('an unknown status or a non-JSON 200 fails instead of passing', async () => {
-      responder = () => new Response('<html>login</html>', { status: 200, headers: { 'content-type': 'text/html' } });
+      h.responder = () => new Response('<html>login</html>', { status: 200, headers: { 'content-type': 'text/html' } });
       const r = await gate(variant);
       expect(r.code).toBe(1);
-      expect(r.out).toContain('unexpected answer from SecBot');
+      expect(r.out).toContain('not a SecBot answer for this check');
     });
+
   });
 }
 
 describe('secbot-gate.sh options and safety', () => {
   test('the seed-style URL (…/v1/security/gitlab/check) and a custom prefix', async () => {
-    responder = () => json(verdict('success'));
-    const r = await gate('jq', { SECBOT_URL: `${base}/v1/security/gitlab/check/`, SECBOT_PREFIX: 'GIT_PROD' });
+    const prodId = securityCheckId('GIT_PROD', HOST, PROJECT, SHA);
+    h.responder = () => json({ ...verdict('success'), security_check_id: prodId });
+    const r = await gate('jq', { SECBOT_URL: `${h.base}/v1/security/gitlab/check/`, SECBOT_PREFIX: 'GIT_PROD' });
     expect(r.code).toBe(0);
-    expect(requests).toEqual([`/v1/security/gitlab/check/${securityCheckId('GIT_PROD', HOST, PROJECT, SHA)}`]);
+    expect(h.requests).toEqual([`/v1/security/gitlab/check/${prodId}`]);
   });
 
   test('credentials in SECBOT_URL are masked in the log', async () => {
-    responder = () => json(FAIL_BODY);
-    const r = await gate('sed', { SECBOT_URL: `http://ci:${URL_PASSWORD}@127.0.0.1:${server.port}` });
+    h.responder = () => json(FAIL_BODY);
+    const r = await gate('nojq', { SECBOT_URL: `http://ci:${URL_PASSWORD}@127.0.0.1:${h.port}` });
     expect(r.code).toBe(1);
     expect(r.out).toContain('http://***@127.0.0.1');
   });
@@ -237,24 +171,25 @@ describe('secbot-gate.sh options and safety', () => {
       [{ SECBOT_TIMEOUT: '15m' }, 'SECBOT_TIMEOUT must be whole seconds'],
       [{ SECBOT_POLL_INTERVAL: 'fast' }, 'SECBOT_POLL_INTERVAL must be a number'],
       [{ SECBOT_CA_FILE: '/nonexistent/ca.pem' }, 'is not a readable file'],
+      [{ SECBOT_RESULTS_TOKEN: `${RESULTS_TOKEN}\nX-Injected: 1` }, 'SECBOT_RESULTS_TOKEN contains whitespace or control characters'],
     ] as const) {
       const r = await gate('jq', env);
       expect({ message, code: r.code, said: r.out.includes(message) }).toEqual({ message, code: 2, said: true });
     }
-    expect(requests).toEqual([]);
+    expect(h.requests).toEqual([]);
   });
 
   test('TLS is verified by default: curl never gets -k unless SECBOT_INSECURE=true; SECBOT_CA_FILE becomes --cacert', async () => {
     // A curl shim on PATH records the arguments, then runs the real curl.
     const realCurl = Bun.which('curl')!;
-    const bin = join(tmp, 'shim-bin');
-    const log = join(tmp, 'curl-args.log');
+    const bin = join(h.tmp, 'shim-bin');
+    const log = join(h.tmp, 'curl-args.log');
     Bun.spawnSync(['mkdir', '-p', bin]);
     writeFileSync(join(bin, 'curl'), `#!/bin/sh\nprintf '%s\\n' "$@" >> "${log}"\nexec "${realCurl}" "$@"\n`);
     chmodSync(join(bin, 'curl'), 0o755);
-    const ca = join(tmp, 'ca.pem');
+    const ca = join(h.tmp, 'ca.pem');
     writeFileSync(ca, 'not used over plain http\n');
-    responder = () => json(verdict('success'));
+    h.responder = () => json(verdict('success'));
     const argsOf = async (env: Record<string, string>) => {
       writeFileSync(log, '');
       const r = await gate('jq', { PATH: `${bin}:${process.env.PATH}`, ...env });
@@ -278,8 +213,8 @@ describe('secbot-gate.sh options and safety', () => {
 
   // Needs openssl to make a certificate; Debian has it wherever curl and ca-certificates are installed.
   test.skipIf(!Bun.which('openssl'))('against a self-signed HTTPS SecBot: refused without SECBOT_CA_FILE, passes with it', async () => {
-    const key = join(tmp, 'tls.key');
-    const cert = join(tmp, 'tls.crt');
+    const key = join(h.tmp, 'tls.key');
+    const cert = join(h.tmp, 'tls.crt');
     const gen = Bun.spawnSync(
       ['openssl', 'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'],
       { stdout: 'pipe', stderr: 'pipe' },
@@ -301,6 +236,7 @@ describe('secbot-gate.sh options and safety', () => {
 
 describe('ci/secbot-gate.gitlab-ci.yml', () => {
   const text = read('ci/secbot-gate.gitlab-ci.yml');
+  // biome-ignore lint/suspicious/noExplicitAny: a GitLab CI file is free-form YAML
   const doc = parse(text) as Record<string, Record<string, any>>;
   const tpl = doc['.secbot-gate']!;
   const block = tpl.script[0] as string;
@@ -327,12 +263,12 @@ describe('ci/secbot-gate.gitlab-ci.yml', () => {
   });
 
   test('the job’s script block, run by sh, writes and runs a working gate', async () => {
-    const runner = join(tmp, 'job-script.sh');
-    writeFileSync(runner, block.replaceAll('/tmp/secbot-gate.sh', join(tmp, 'from-template.sh')));
-    responder = () => json(verdict('success'));
+    const runner = join(h.tmp, 'job-script.sh');
+    writeFileSync(runner, block.replaceAll('/tmp/secbot-gate.sh', join(h.tmp, 'from-template.sh')));
+    h.responder = () => json(verdict('success'));
     const r = await gate('jq', {}, runner);
     expect(r.code).toBe(0);
-    expect(requests).toEqual([CHECK_PATH]);
+    expect(h.requests).toEqual([CHECK_PATH]);
   });
 
   test('never disables TLS verification by default', () => {

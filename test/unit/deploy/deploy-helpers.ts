@@ -23,8 +23,8 @@ export function settingsVariableNames(): Set<string> {
   return new Set(names);
 }
 
-/** Read only by the image's HEALTHCHECK to pick the probed port; SecBot ignores it (zod strips unknown keys). */
-export const DEPLOYMENT_ONLY_VARIABLES = new Set(['SECBOT_HEALTH_PORT']);
+/** SECBOT_ names deployment files may use that SecBot itself does not read (none: `secbot healthcheck` reads the settings). */
+export const DEPLOYMENT_ONLY_VARIABLES = new Set<string>();
 
 /** Names like SECBOT_… anywhere in a text that are neither settings nor deployment-only knobs. */
 export function unknownSecbotNames(text: string): string[] {

@@ -1,6 +1,6 @@
 /**
  * The Dockerfile read as text (no Docker engine here): stages and their pins against the project's own toolchain
- * pins, a final stage that only runs things, a non-root user, a healthcheck on the role's port, and an
+ * pins, a final stage that only runs things, a non-root user, a healthcheck that fits every role, OCI labels, and an
  * ENTRYPOINT/CMD the CLI accepts.
  */
 import { describe, expect, test } from 'bun:test';
@@ -125,7 +125,7 @@ describe('Dockerfile runtime stage', () => {
     expect(env.SECBOT_CONFIG).toBe('/app/config.yml');
   });
 
-  test('ENV names are SecBot settings (or the healthcheck’s own SECBOT_HEALTH_PORT)', () => {
+  test('ENV names are SecBot settings', () => {
     expect(unknownSecbotNames(text)).toEqual([]);
   });
 
@@ -133,12 +133,22 @@ describe('Dockerfile runtime stage', () => {
     expect(of(final, 'EXPOSE')).toEqual([`${settings.intakePort} ${settings.resultsPort} ${settings.workerPort}`]);
   });
 
-  test('HEALTHCHECK probes /healthz on SECBOT_HEALTH_PORT, which defaults to the intake port of the default mode', () => {
+  test('HEALTHCHECK runs `secbot healthcheck` (every role, the ports the settings name); no curl in the image', () => {
     const hc = of(final, 'HEALTHCHECK');
     expect(hc).toHaveLength(1);
-    expect(hc[0]).toMatch(/CMD curl [^\n]*http:\/\/127\.0\.0\.1:\$\{SECBOT_HEALTH_PORT:-5000\}\/healthz/);
-    expect(Number(env.SECBOT_HEALTH_PORT)).toBe(settings.intakePort);
-    expect(of(final, 'RUN').find((r) => r.includes('apt-get install'))!.split(' ')).toContain('curl');
+    const cmd = JSON.parse(/CMD (\[.*\])$/.exec(hc[0]!)![1]!) as string[];
+    expect(cmd).toEqual(['/app/secbot', 'healthcheck']);
+    expect(commandOf(cmd.slice(1))).toEqual({ kind: 'healthcheck' });
+    expect(of(final, 'RUN').find((r) => r.includes('apt-get install'))!.split(' ')).not.toContain('curl');
+  });
+
+  test('OCI labels: title, description, version (= package.json), revision, created, licenses', () => {
+    const labels = Object.fromEntries(of(final, 'LABEL').flatMap((a) => [...a.matchAll(/(org\.opencontainers\.image\.[a-z.]+)="([^"]*)"/g)].map((m) => [m[1]!, m[2]!])));
+    for (const k of ['title', 'description', 'version', 'revision', 'created', 'licenses']) expect(labels[`org.opencontainers.image.${k}`]).toBeTruthy();
+    expect(labels['org.opencontainers.image.licenses']).toBe('MIT');
+    const version = /^ARG VERSION=(\S+)$/m.exec(text)![1];
+    expect(version).toBe((JSON.parse(read('package.json')) as { version: string }).version);
+    expect(labels['org.opencontainers.image.version']).toBe('${VERSION}');
   });
 
   test('ENTRYPOINT runs the binary under tini; CMD is a mode the CLI accepts', () => {

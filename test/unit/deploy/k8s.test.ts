@@ -14,6 +14,7 @@ import { catalogOf } from '../../../src/plugins/registry.ts';
 import { commandOf, defaultSettings, portOfMode, read, REAL_SECRET_PATTERNS, ROOT, unknownSecbotNames } from './deploy-helpers.ts';
 
 // Loosely typed on purpose: the assertions below are the schema.
+// biome-ignore lint/suspicious/noExplicitAny: see above
 type Obj = Record<string, any>;
 
 const DIR = join(ROOT, 'k8s');
@@ -65,11 +66,19 @@ describe('k8s manifests: inventory', () => {
     }
   });
 
-  test('kustomization lists exactly the manifest files and sets the image in one place', () => {
-    expect([...kustomization.resources].sort()).toEqual(files);
+  test('kustomization lists exactly the manifest files but the examples, and sets the image in one place', () => {
+    expect([...kustomization.resources].sort()).toEqual(files.filter((f) => !f.endsWith('.example.yaml')));
     expect(kustomization.namespace).toBe('secbot');
     expect(kustomization.images.map((i: Obj) => i.name)).toEqual(['secbot']);
     for (const c of [...byKind('Deployment'), ...byKind('Job')].map((d) => d.spec.template.spec.containers).flat()) expect(c.image).toBe('secbot');
+  });
+
+  test('no Secret is applied by `kubectl apply -k`: the one created out of band is never overwritten', () => {
+    const applied = docs.filter((d) => kustomization.resources.includes(d.file));
+    expect(applied.filter((d) => d.kind === 'Secret')).toEqual([]);
+    // The example documents the keys, and the deployments still read the Secret by that name.
+    expect(one('Secret', 'secbot-secrets').file).toBe('secret.example.yaml');
+    expect(read('k8s/kustomization.yaml')).toContain('kubectl -n secbot create secret generic secbot-secrets');
   });
 
   test('the kinds the deployment needs are all there', () => {
@@ -308,11 +317,12 @@ describe('k8s configuration and migration', () => {
 /** kustomize renders the directory the way `kubectl apply -k` would; only where kubectl is installed. */
 const kubectl = Bun.which('kubectl');
 describe('kubectl kustomize (when installed)', () => {
-  test.skipIf(!kubectl)('renders every resource with the image set', () => {
+  test.skipIf(!kubectl)('renders every resource but the example Secret, with the image set', () => {
     const r = Bun.spawnSync([kubectl!, 'kustomize', DIR], { stdout: 'pipe', stderr: 'pipe' });
     expect({ exit: r.exitCode, stderr: r.stderr.toString() }).toEqual({ exit: 0, stderr: '' });
     const rendered = parseAllDocuments(r.stdout.toString()).map((d) => d.toJS() as Obj);
-    expect(rendered).toHaveLength(docs.length);
+    expect(rendered).toHaveLength(docs.filter((d) => d.file !== 'secret.example.yaml').length);
+    expect(rendered.filter((d) => d.kind === 'Secret')).toEqual([]);
     const images = rendered.flatMap((d) => d.spec?.template?.spec?.containers ?? []).map((c: Obj) => c.image);
     const { newName, newTag } = kustomization.images[0];
     expect(new Set(images)).toEqual(new Set([`${newName}:${newTag}`]));

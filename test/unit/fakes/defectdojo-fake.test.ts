@@ -7,6 +7,7 @@ import { titlecase } from '../../fakes/defectdojo/titlecase.ts';
 const SAMPLES = `${import.meta.dir}/../../fixtures/defectdojo/`;
 const PRO = ['Pro comes with support. Try today for free or email us at hello@defectdojo.com'];
 
+// biome-ignore lint/suspicious/noExplicitAny: the fake's answers are free-form JSON
 type Json = Record<string, any>;
 interface ExpectedFinding {
   title_from_parser: string;
@@ -70,6 +71,7 @@ function scanForm(fields: Record<string, string | string[]>, report?: { text: st
   return form;
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: the fake's answers are free-form JSON
 async function scan(fake: FakeDefectDojo, kind: 'import-scan' | 'reimport-scan', fields: Record<string, string | string[]>, report?: { text: string; name?: string }): Promise<{ status: number; body: any }> {
   const res = await call(fake, `/api/v2/${kind}/`, { method: 'POST', body: scanForm(fields, report) });
   return { status: res.status, body: await res.json() };
@@ -417,6 +419,7 @@ describe('lists and filters', () => {
 });
 
 describe('deduplication', () => {
+  // biome-ignore lint/suspicious/noExplicitAny: the fake's answers are free-form JSON
   async function twice(fake: FakeDefectDojo, mode?: string): Promise<any[]> {
     const fields = mode ? { ...CONTEXT, deduplication_execution_mode: mode } : CONTEXT;
     const text = await sample('gitleaks8_many.json');

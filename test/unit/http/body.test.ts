@@ -1,6 +1,6 @@
-/** readBodyLimited(): stops at the limit whatever Content-Length says. */
+/** readBodyLimited() and readBodyHeld(): stop at the limit whatever Content-Length says; share a byte budget. */
 import { describe, expect, test } from 'bun:test';
-import { BodyTooLarge, readBodyLimited } from '../../../src/http/body.ts';
+import { BodyBudget, BodyTooLarge, BudgetExhausted, readBodyHeld, readBodyLimited } from '../../../src/http/body.ts';
 
 const URL_ = 'http://secbot.test/v1/gitlab/webhook';
 
@@ -93,5 +93,64 @@ describe('readBodyLimited', () => {
     const cut = bytes.indexOf(0xc3) + 1; // inside "ü"
     const { stream } = streamed([bytes.slice(0, cut), bytes.slice(cut)]);
     expect(await readBodyLimited(post(stream), 1024)).toBe('{"user_name":"Jürgen ✓"}');
+  });
+});
+
+describe('readBodyHeld under a shared budget', () => {
+  test('a declared body takes its Content-Length before reading and gives it back on release', async () => {
+    const budget = new BodyBudget(100);
+    const held = await readBodyHeld(post('x'.repeat(60), { 'content-length': '60' }), 100, budget);
+    expect(held.text).toBe('x'.repeat(60));
+    expect(budget.inUse).toBe(60);
+    held.release();
+    held.release();
+    expect(budget.inUse).toBe(0);
+  });
+
+  test('a declared body that does not fit is refused before a byte is read, and nothing stays taken', async () => {
+    const budget = new BodyBudget(100);
+    expect(budget.tryTake(50)).toBe(true);
+    // A body that never delivers a byte: reading it would hang, so only the budget can refuse it.
+    const stalled = new ReadableStream<Uint8Array>({ pull: () => new Promise<void>(() => {}) });
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('the body was read')), 1000);
+    });
+    let error: unknown;
+    await Promise.race([readBodyHeld(post(stalled, { 'content-length': '60' }), 100, budget), timeout])
+      .catch((e) => (error = e))
+      .finally(() => clearTimeout(timer));
+    expect(error).toBeInstanceOf(BudgetExhausted);
+    expect((error as Error).message).toContain('SECBOT_INTAKE_BUFFER_BYTES');
+    expect(budget.inUse).toBe(50);
+  });
+
+  test('a chunked body takes bytes as they arrive and gives them all back when the budget runs out midway', async () => {
+    const budget = new BodyBudget(100);
+    expect(budget.tryTake(30)).toBe(true);
+    const { stream, state } = streamed(['a'.repeat(40), 'b'.repeat(40), 'c'.repeat(40)]);
+    let error: unknown;
+    await readBodyHeld(post(stream), 1000, budget).catch((e) => (error = e));
+    expect(error).toBeInstanceOf(BudgetExhausted);
+    expect(state.cancelled).toBe(true);
+    expect(budget.inUse).toBe(30);
+  });
+
+  test('a body over the limit gives back what it took', async () => {
+    const budget = new BodyBudget(1000);
+    const { stream } = streamed(['a'.repeat(50), 'b'.repeat(50)]);
+    await rejection(readBodyHeld(post(stream), 64, budget));
+    expect(budget.inUse).toBe(0);
+  });
+
+  test('concurrent bodies share the budget', async () => {
+    const budget = new BodyBudget(100);
+    const a = await readBodyHeld(post('a'.repeat(70), { 'content-length': '70' }), 100, budget);
+    await expect(readBodyHeld(post('b'.repeat(40), { 'content-length': '40' }), 100, budget)).rejects.toBeInstanceOf(BudgetExhausted);
+    const c = await readBodyHeld(post('c'.repeat(30), { 'content-length': '30' }), 100, budget);
+    expect(budget.inUse).toBe(100);
+    a.release();
+    c.release();
+    expect(budget.inUse).toBe(0);
   });
 });

@@ -141,4 +141,25 @@ describe('Registry', () => {
     expect(await r.render()).toContain('depth 1\n');
     expect(await r.render()).toContain('depth 2\n');
   });
+
+  test('ownership: a port renders only what its roles own; label-owned metrics are filtered per series', async () => {
+    const r = new Registry();
+    const http = r.register(new Counter('http_total', 'H', ['app']).ownedBy({ label: 'app' }));
+    const hooks = r.register(new Counter('hooks_total', 'W').ownedBy({ role: 'intake' }));
+    const gate = r.register(new Counter('gate_total', 'G').ownedBy({ role: 'results' }));
+    const free = r.register(new Counter('free_total', 'F'));
+    http.inc({ app: 'intake' });
+    http.inc({ app: 'results' }, 2);
+    hooks.inc();
+    gate.inc();
+    free.inc();
+    const intake = await r.render((o) => o !== 'results');
+    const results = await r.render((o) => o === 'results');
+    expect(intake).toContain('http_total{app="intake"} 1\n');
+    expect(intake).not.toContain('app="results"');
+    expect(intake).toContain('hooks_total 1\n');
+    expect(intake).not.toContain('gate_total');
+    expect(results).toBe('# HELP http_total H\n# TYPE http_total counter\nhttp_total{app="results"} 2\n# HELP gate_total G\n# TYPE gate_total counter\ngate_total 1\n# HELP free_total F\n# TYPE free_total counter\nfree_total 1\n');
+    expect(await r.render()).toContain('http_total{app="results"} 2\n');
+  });
 });

@@ -6,9 +6,10 @@ import { describe, expect, test } from 'bun:test';
 import type { CheckRecord } from '../../../src/core/check.ts';
 import type { FindingSummary, Severity } from '../../../src/core/results.ts';
 import { classify } from '../../../src/core/webhook.ts';
-import { buildMessage, EMOJI, escapeText, link, type SlackMessage } from '../../../src/plugins/notifiers/slack/message.ts';
+import { buildMessage, EMOJI, escapeText, link, neutralise, type SlackMessage } from '../../../src/plugins/notifiers/slack/message.ts';
 import { body, type FixtureName } from '../support/gitlab-fixtures.ts';
 
+// biome-ignore lint/suspicious/noExplicitAny: payloads are free-form JSON
 function checkFrom(name: FixtureName, header: string, edit: (b: Record<string, any>) => void = () => {}): CheckRecord {
   const b = body(name);
   edit(b);
@@ -38,18 +39,19 @@ const findingLines = (m: SlackMessage) =>
 const strippedLine = (k: number) => `:no_bell: *${k}* were *stripped* from notification :no_bell:`;
 
 describe('buildMessage: content', () => {
-  test('one finding', () => {
-    const f = finding({ title: 'AWS Access Key', severity: 'Critical', url: 'https://dojo.example/finding/7' });
+  test('one finding: the pusher, the commit linked, and the finding with file:line and its commit', () => {
+    const f = finding({ title: 'AWS Access Key', severity: 'Critical', url: 'https://dojo.example/finding/7', file: 'deploy/prod.env', line: 2, commit: 'c'.repeat(40) });
     const m = buildMessage(PUSH, [{ scanName: 'gitleaks', findings: [f] }], 10)!;
+    const commit = 'http://example.com/mike/diaspora/-/commit';
     expect(m.blocks).toEqual([
       {
         type: 'section',
         text: {
           type: 'mrkdwn',
-          text: ':rotating_light: <http://example.com/mike/diaspora|mike/diaspora> · master · `da156088`\n*gitleaks* found *1* new finding',
+          text: `:rotating_light: <http://example.com/mike/diaspora|mike/diaspora> · master · <${commit}/da1560886d4f094c3e6c9ef40349f7d38b5d27d7|da156088> · pushed by jsmith\n*gitleaks* found *1* new finding`,
         },
       },
-      { type: 'section', text: { type: 'mrkdwn', text: ':red_circle: <https://dojo.example/finding/7|AWS Access Key>' } },
+      { type: 'section', text: { type: 'mrkdwn', text: `:red_circle: <https://dojo.example/finding/7|AWS Access Key> · \`deploy/prod.env:2\` · <${commit}/${'c'.repeat(40)}|cccccccc>` } },
     ]);
     expect(m.text).toContain('gitleaks found 1 new');
     expect(m.text).toContain('mike/diaspora (master)');
@@ -57,7 +59,7 @@ describe('buildMessage: content', () => {
 
   test('a merge request names the MR and both branches', () => {
     const m = buildMessage(MR, [{ scanName: 'gitleaks', findings: [finding()] }], 10)!;
-    expect(sectionTexts(m)[0]).toStartWith(':rotating_light: <http://example.com/gitlabhq/gitlab-test|gitlabhq/gitlab-test> · !1 (ms-viewport → master) · `da156088`');
+    expect(sectionTexts(m)[0]).toStartWith(':rotating_light: <http://example.com/gitlabhq/gitlab-test|gitlabhq/gitlab-test> · !1 (ms-viewport → master) · <http://example.com/gitlabhq/gitlab-test/-/commit/da1560886d4f094c3e6c9ef40349f7d38b5d27d7|da156088> · pushed by root');
   });
 
   test('a finding without a URL is plain (escaped) text', () => {
@@ -205,6 +207,57 @@ describe('escaping (Slack contract §2)', () => {
   });
 });
 
+describe('bidi overrides, newlines and control characters (issue 13, item 9)', () => {
+  const BIDI = ['\u202A', '\u202B', '\u202C', '\u202D', '\u202E', '\u2066', '\u2067', '\u2068', '\u2069', '\u200E', '\u200F', '\u061C'];
+  const BREAKS = ['\n', '\r', '\r\n', '\t', '\v', '\f', '\u0085', '\u2028', '\u2029'];
+  const CONTROLS = ['\u0000', '\u0007', '\u001b', '\u007f', '\u009b'];
+  /** Anything that may not reach Slack from repository text. */
+  const FORBIDDEN = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]/;
+
+  test.each(BIDI)('bidi control U+%s becomes a visible U+FFFD', (c) => {
+    expect(neutralise(`invoice${c}fdp.exe`)).toBe('invoice\uFFFDfdp.exe');
+  });
+
+  test.each(BREAKS)('a break %p becomes spaces, never a new line', (c) => {
+    expect(neutralise(`a${c}b`)).toBe(`a${' '.repeat(c.length)}b`);
+  });
+
+  test.each(CONTROLS)('control %p becomes U+FFFD', (c) => {
+    expect(neutralise(`a${c}b`)).toBe('a\uFFFDb');
+  });
+
+  test('ordinary text, RTL letters, emoji and ZWJ sequences are kept', () => {
+    for (const s of ['feature/🚀-launch', 'fix/שלום-مرحبا', '👨‍👩‍👧 family', 'Zoë ✓']) expect(neutralise(s)).toBe(s);
+  });
+
+  test('file names in finding titles and a branch name cannot reorder or break the message', () => {
+    const check = checkFrom('project_hook.push.json', 'Push Hook', (b) => {
+      b.ref = 'refs/heads/fix/\u202Eabc\u202C-\u2066x\u2069';
+    });
+    const titles = [
+      'Generic API Key in invoice\u202Egpj.exe',
+      'AWS Key in a\nSecBot: all clear\r\n:white_check_mark: nothing found',
+      'Key in \u2067evil\u2069.txt\u001b[31m',
+    ];
+    const findings = titles.map((title) => finding({ title, url: 'https://dojo.example/f\n\u202Ex' }));
+    const m = buildMessage(check, [{ scanName: 'gitleaks', findings }], 10)!;
+    // SecBot's own layout joins lines with \n; within each line nothing forbidden remains.
+    for (const text of [...sectionTexts(m), m.text]) for (const line of text.split('\n')) expect(line).not.toMatch(FORBIDDEN);
+    expect(sectionTexts(m)[0]!.split('\n')).toHaveLength(2);
+    // One line per finding: the newline in a title did not start a line of its own.
+    expect(findingLines(m)).toHaveLength(3);
+    expect(findingLines(m)).toContain(':large_orange_circle: <https://dojo.example/f%0A%E2%80%AEx|Generic API Key in invoice\uFFFDgpj.exe>');
+    expect(findingLines(m)).toContain(':large_orange_circle: <https://dojo.example/f%0A%E2%80%AEx|AWS Key in a SecBot: all clear  :white_check_mark: nothing found>');
+    expect(sectionTexts(m)[0]).toContain('· fix/\uFFFDabc\uFFFD-\uFFFDx\uFFFD ·');
+    expect(m.text).toContain('fix/\uFFFDabc\uFFFD-\uFFFDx\uFFFD');
+  });
+
+  test('a finding without a link is neutralised too', () => {
+    const m = buildMessage(PUSH, [{ scanName: 'gitleaks', findings: [finding({ title: 'x\u202Ey\nz', url: null })] }], 10)!;
+    expect(findingLines(m)).toEqual([':large_orange_circle: x\uFFFDy z']);
+  });
+});
+
 describe('Block Kit limits (≤ 50 blocks, section text 1..3000)', () => {
   function expectWithinLimits(m: SlackMessage, total: number) {
     expect(m.blocks.length).toBeLessThanOrEqual(50);
@@ -248,5 +301,29 @@ describe('Block Kit limits (≤ 50 blocks, section text 1..3000)', () => {
     const m = buildMessage(PUSH, scans, 1000)!;
     expectWithinLimits(m, 80);
     expect(m.text.length).toBeLessThanOrEqual(40_000);
+  });
+});
+
+describe('buildMessage: what was not scanned', () => {
+  test('unscanned files are listed after the findings, escaped; with no new finding they are still announced', () => {
+    const files = [
+      { file: 'dump/big.sql', commit: 'a'.repeat(40), description: 'not scanned: too large' },
+      { file: 'a<b>&\u202Ec.bin', commit: 'b'.repeat(40), description: 'not scanned: binary' },
+    ];
+    const withFinding = buildMessage(PUSH, [{ scanName: 'gitleaks', findings: [finding()], unscanned: files }], 10)!;
+    const last = sectionTexts(withFinding).at(-1)!;
+    expect(last).toStartWith(':warning: *2* files were *not scanned*');
+    expect(last).toContain('`dump/big.sql`');
+    expect(last).toContain('`a&lt;b&gt;&amp;\uFFFDc.bin`');
+    const only = buildMessage(PUSH, [{ scanName: 'gitleaks', findings: [finding({ isNew: false })], unscanned: files.slice(0, 1) }], 10)!;
+    expect(only.text).toContain('1 file(s) not scanned in mike/diaspora');
+    expect(sectionTexts(only)).toHaveLength(2);
+    expect(buildMessage(PUSH, [{ scanName: 'gitleaks', findings: [finding({ isNew: false })], unscanned: [] }], 10)).toBeNull();
+  });
+
+  test('more than ten unscanned files: ten listed, the rest counted', () => {
+    const files = Array.from({ length: 13 }, (_, i) => ({ file: `f${i}.bin`, commit: 'a'.repeat(40), description: 'binary' }));
+    const m = buildMessage(PUSH, [{ scanName: 'gitleaks', findings: [], unscanned: files }], 10)!;
+    expect(sectionTexts(m).at(-1)).toEndWith(' and 3 more');
   });
 });

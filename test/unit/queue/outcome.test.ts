@@ -1,7 +1,7 @@
 /** outcomeOf(): the one place where a task's failure becomes retry / reschedule / fail. */
 import { afterEach, describe, expect, spyOn, test } from 'bun:test';
 import { ConfigError, PermanentError, RetryableError } from '../../../src/core/errors.ts';
-import { outcomeOf, type RetryPolicy } from '../../../src/queue/outcome.ts';
+import { exhaustedMessage, isExhausted, outcomeOf, type RetryPolicy } from '../../../src/queue/outcome.ts';
 import type { ClaimedTask } from '../../../src/queue/types.ts';
 
 const POLICY: RetryPolicy = { baseMs: 1000, maxMs: 60_000 };
@@ -134,5 +134,23 @@ describe('unknown errors and interruptions', () => {
       expect(o.delayMs).toBeGreaterThanOrEqual(POLICY.baseMs / 2);
       expect(o.delayMs).toBeLessThanOrEqual(POLICY.maxMs);
     }
+  });
+});
+
+describe('the last attempt', () => {
+  test('a retry on the last allowed attempt is exhausted; earlier ones and other outcomes are not', () => {
+    const retry = { type: 'retry' as const, error: 'x', delayMs: 1 };
+    expect(isExhausted(task(5), retry)).toBe(true);
+    expect(isExhausted(task(4), retry)).toBe(false);
+    expect(isExhausted(task(5), { type: 'reschedule', reason: 'r', delayMs: 1 })).toBe(false);
+    expect(isExhausted(task(5), { type: 'fail', error: 'x' })).toBe(false);
+  });
+
+  test('its message counts the attempts and drops the "will retry" that no longer holds', () => {
+    expect(exhaustedMessage(5, 'cannot reach GitLab at g.example to fetch a/b (network error); will retry:\nfatal: timeout')).toBe(
+      'failed after 5 attempts: cannot reach GitLab at g.example to fetch a/b (network error):\nfatal: timeout',
+    );
+    expect(exhaustedMessage(1, 'the mirror of a/b kept changing under the scan; will retry')).toBe('failed after 1 attempt: the mirror of a/b kept changing under the scan');
+    expect(exhaustedMessage(3, 'DefectDojo answered 502')).toBe('failed after 3 attempts: DefectDojo answered 502');
   });
 });

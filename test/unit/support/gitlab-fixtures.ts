@@ -7,6 +7,7 @@ import { join } from 'node:path';
 
 export const FIXTURE_DIR = join(import.meta.dir, '..', '..', 'fixtures', 'gitlab');
 
+// biome-ignore lint/suspicious/noExplicitAny: payloads are free-form JSON
 export type Json = Record<string, any>;
 
 export const FIXTURE_HEADERS = {

@@ -35,9 +35,11 @@ class SlackNotifier implements Notifier {
   }
 
   async notify(req: NotifyRequest): Promise<NotifyResult> {
-    const scans = req.results.map((r) => ({ scanName: r.scanName, findings: r.findings }));
+    const scans = req.results.map((r) => ({ scanName: r.scanName, findings: r.findings, unscanned: r.unscanned.filter((u) => !u.inherited) }));
     const message = buildMessage(req.check, scans, this.ctx.config.render_limit);
-    if (!message) return { delivered: 0, skipped: this.ctx.config.channels.length, failed: [], note: 'no new findings: nothing to announce' };
+    if (!message) {
+      return { delivered: 0, skipped: this.ctx.config.channels.length, failed: [], note: 'no new findings and nothing unscanned: nothing to announce' };
+    }
     const result: NotifyResult = { delivered: 0, skipped: 0, failed: [] };
     for (const channel of this.ctx.config.channels) {
       const prior = await req.ledger.get(channel);
@@ -61,6 +63,7 @@ class SlackNotifier implements Notifier {
 
   private async post(req: NotifyRequest, channel: string, message: { text: string; blocks: unknown[] }, result: NotifyResult) {
     await req.ledger.begin(channel);
+    req.log.debug('Slack: chat.postMessage', { channel, api: this.ctx.settings.slackApiUrl });
     try {
       const res = await this.client.chat.postMessage({
         channel,

@@ -29,7 +29,7 @@ export const defectDojoDefinition: PluginDefinition<'output', DefectDojoConfig, 
   description: 'Imports scan reports into DefectDojo (one test per check and scan) and gates on open findings',
   configSchema: defectDojoConfigSchema,
   envParams: [
-    { key: 'url', required: true, secret: false, description: 'the DefectDojo base URL (e.g. DEFECTDOJO__URL)' },
+    { key: 'url', required: true, secret: false, url: true, description: 'the DefectDojo base URL (e.g. DEFECTDOJO__URL)' },
     { key: 'secret_key', required: true, secret: true, description: 'the DefectDojo API v2 key (e.g. DEFECTDOJO__TOKEN)' },
     { key: 'user', required: false, secret: false, description: 'the DefectDojo user name (e.g. DEFECTDOJO__USER), for logs' },
     { key: 'lead_id', required: false, secret: false, description: 'the DefectDojo user id made engagement lead (e.g. DEFECTDOJO__USER_ID)' },

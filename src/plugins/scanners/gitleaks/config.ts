@@ -11,9 +11,24 @@ export const gitleaksConfigSchema = z
     max_target_megabytes: z.number().int().min(0).default(10),
     /** Honour the repository's own .gitleaks.toml / .gitleaksignore; off by default because the pusher controls them. */
     allow_repo_config: z.boolean().default(false),
-    /** A gitleaks rules file (TOML) on the SecBot host; replaces the built-in rules. */
+    /**
+     * `secbot` (SecBot's detection pack, the default), `gitleaks-default` (gitleaks' built-in rules only) or the path
+     * of a gitleaks TOML file on the SecBot host. Left unset here so that a clash with `rules_file` can be told apart;
+     * rules.ts applies the default.
+     */
+    rules: z.string().min(1).optional(),
+    /** Deprecated alias of `rules: <path>`. */
     rules_file: z.string().min(1).optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((c, ctx) => {
+    if (c.rules !== undefined && c.rules_file !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['rules_file'],
+        message: 'rules_file is a deprecated alias of rules: set only rules (secbot, gitleaks-default or the path of a TOML file)',
+      });
+    }
+  });
 
 export type GitleaksConfig = z.infer<typeof gitleaksConfigSchema>;

@@ -57,16 +57,20 @@ async function scanCheck(ctx: PluginContext<GitleaksConfig>, cache: MirrorCache,
   return cache.withMirror(request, async (mirror) => {
     const firstSight = run.history.coveredCommits.length === 0;
     const range = await resolveRange(mirror, planRange(check.commitSha, ctx.config.mode, run.scanName, firstSight));
+    run.log.debug('gitleaks range resolved', { mode: ctx.config.mode, rule: range.rule, range: range.description, commits: range.commits, git_log_revs: range.revs.join(' ') });
     if (firstSight && ctx.config.mode === 'diff') {
       run.log.info('first scan of this project by this component: scanning its whole history', { commits: range.commits });
     }
     const found = range.commits === 0 ? null : await scanRange(ctx, run, mirror, range);
-    const [covered, leaks] = [coveredPrefix(run.scanName), leakPrefix(run.scanName)];
-    const reached = await pinnedAncestors(mirror, [covered, leaks], check.commitSha);
+    const leaks = leakPrefix(run.scanName);
+    const inherited = await pinnedAncestors(mirror, [leaks], check.commitSha);
+    const covered = new Set(run.history.coveredCommits);
     const history = {
-      covers: check.commitSha,
-      inheritedCommits: reached.get(leaks)!,
-      subsumedCovered: reached.get(covered)!.filter((c) => c !== check.commitSha),
+      // An empty range means the commit's history is covered already: recording it again would only grow the table.
+      covers: range.commits === 0 ? null : check.commitSha,
+      inheritedCommits: inherited.get(leaks)!,
+      // Covered commits on the boundary of the range are ancestors: this scan's coverage makes them redundant.
+      subsumedCovered: range.boundary.filter((c) => covered.has(c) && c !== check.commitSha),
       firstSight,
     };
     const summary = { mode: ctx.config.mode, range: range.description, commits: range.commits, durationMs: Date.now() - started, firstSight };

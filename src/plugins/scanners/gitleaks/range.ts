@@ -9,7 +9,7 @@
  */
 import { PermanentError } from '../../../core/errors.ts';
 import type { Mirror } from '../../../clients/git/mirror-cache.ts';
-import { coveredPrefix } from './history-refs.ts';
+import { coveredPrefix, walkRange } from './history-refs.ts';
 
 export type ScanMode = 'diff' | 'full';
 export type RangeRule = 'full' | 'history' | 'first-sight';
@@ -41,9 +41,10 @@ export function planRange(commitSha: string, mode: ScanMode, scan: string, first
 export interface ResolvedRange extends RangePlan {
   /** Commits in the range; 0 means the commit's whole history is already covered. */
   commits: number;
+  /** Excluded commits adjacent to the range (rev-list --boundary). */
+  boundary: string[];
 }
 
 export async function resolveRange(mirror: Mirror, plan: RangePlan): Promise<ResolvedRange> {
-  const counted = await mirror.git(['rev-list', '--count', ...plan.revs, '--']);
-  return { ...plan, commits: Number.parseInt(counted.stdout.trim(), 10) || 0 };
+  return { ...plan, ...(await walkRange(mirror, plan.revs)) };
 }

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { PermanentError } from '../../../core/errors.ts';
+import { severityOfTags } from './severity.ts';
 import {
   holdsSecret, leakKeyOf, leakTag, maskDeep, maskSecrets, noveltyKeyOf, secretFingerprint, secretList, type LeakRecord,
 } from '../../../core/leaks.ts';
@@ -52,15 +53,6 @@ export interface Sanitized {
   mask: (text: string) => string;
   /** Whether a text holds one of the secrets of this scan. */
   holds: (text: string) => boolean;
-}
-
-const SEVERITY_TAG = /^severity:(critical|high|medium|low|info)$/i;
-
-export function severityOfTags(tags: readonly string[]): string | null {
-  const m = tags.map((t) => SEVERITY_TAG.exec(t)).find(Boolean);
-  if (!m) return null;
-  const s = m[1]!.toLowerCase();
-  return s.charAt(0).toUpperCase() + s.slice(1);
 }
 
 /** Fingerprints, keys and masked entries for every finding; the raw values are not part of the result. */

@@ -1,0 +1,39 @@
+/**
+ * True and false examples of every rule of SecBot's gitleaks pack, in the manner of gitleaks' own rule tests. A true
+ * example must be reported by its rule; a false one must not be reported by any rule. Secret values are made at run
+ * time (test/helpers/fake-values.ts).
+ */
+import { configFileExamples, connectionExamples, sourceConfigExamples } from './examples-config.ts';
+import { base32 } from '../../helpers/fake-values.ts';
+import { ex, type Example, type RuleExamples } from './examples-kit.ts';
+import { cloudExamples, hashAndExportExamples, keyAndFrameworkExamples, toolFileExamples } from './examples-files.ts';
+
+export type { Example, RuleExamples };
+
+export function ruleExamples(): RuleExamples[] {
+  return [
+    ...configFileExamples(), ...sourceConfigExamples(), ...connectionExamples(),
+    ...toolFileExamples(), ...cloudExamples(), ...keyAndFrameworkExamples(), ...hashAndExportExamples(),
+  ];
+}
+
+/** Values SecBot's global allowlists must drop whatever rule matches them, each in a file a pack rule reads. */
+export function placeholderExamples(): Example[] {
+  const values = [
+    'changeme', 'change-me', 'CHANGEME', 'xxxxxxxx', '********', '${DB_PASSWORD}', '$DB_PASSWORD', '<password>', '[PASSWORD]',
+    '{{ db_password }}', '%(password)s', 'your-password', 'your_password_here', 'my-secret-password', 'dummy', 'example-password',
+    'password', 'secret', 'test1234', 'fake-secret', 'placeholder', 'REDACTED', 'null', 'None', 'true', 'os.environ.get("PW")',
+    'env("DB_PASSWORD")', 'getpass.getpass()', '/run/secrets/db_password', 'tiger', 'postgres', 'hunter2', 'password123', 'key_1234',
+  ];
+  return values.map((v, i) => ex(`placeholders/${i}/app.ini`, `[db]\npassword = ${v}\napi_token = ${v}\n`));
+}
+
+/** Provider tokens whose random part happens to look like a placeholder shape; gitleaks' rule must still report them. */
+export function providerTokenExamples(): { rule: string; example: Example }[] {
+  const random = (n: number) => base32(n).toUpperCase();
+  return [
+    { rule: 'aws-access-token', example: ex('a/k.cfg', `aws_access_key_id = "AKIA${random(13)}KEY"`) },
+    { rule: 'aws-access-token', example: ex('b/k.cfg', `aws_access_key_id = "AKIAXXXX${random(12)}"`) },
+    { rule: 'aws-access-token', example: ex('c/k.cfg', `aws_access_key_id = "AKIATEST${random(12)}"`) },
+  ];
+}
