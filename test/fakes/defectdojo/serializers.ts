@@ -29,7 +29,7 @@ export function serializeProduct(store: Store, p: ProductRecord): Record<string,
     technical_contact: null, team_manager: null, prod_numeric_grade: null,
     business_criticality: null, platform: null, lifecycle: null, origin: null,
     user_records: null, revenue: null, external_audience: false, internet_accessible: false,
-    regulations: [], enable_product_tag_inheritance: false, enable_simple_risk_acceptance: false,
+    regulations: [], enable_product_tag_inheritance: false, enable_simple_risk_acceptance: p.enable_simple_risk_acceptance,
     enable_full_risk_acceptance: true, disable_sla_breach_notifications: false,
     authorized_users: [],
   };

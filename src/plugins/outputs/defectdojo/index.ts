@@ -21,6 +21,7 @@ import type {
 import { defectDojoConfigSchema, type DefectDojoConfig } from './config.ts';
 import { ensureContext } from './context.ts';
 import { openStates, toOutputFindings } from './findings.ts';
+import { findTaggedTest } from './tagged-test.ts';
 
 export const defectDojoDefinition: PluginDefinition<'output', DefectDojoConfig, Output> = {
   handlerName: 'defectdojo',
@@ -37,6 +38,8 @@ export const defectDojoDefinition: PluginDefinition<'output', DefectDojoConfig, 
 };
 
 const leadId = z.coerce.number().int().positive();
+/** How soon to look again at a test DefectDojo is still importing into (a 300-finding import takes ~25 s). */
+const IMPORT_POLL_MS = 5_000;
 
 class DefectDojoOutput implements Output {
   private readonly api: DefectDojoApi;
@@ -99,20 +102,39 @@ class DefectDojoOutput implements Output {
 
   /**
    * A test an earlier attempt created: recorded by id from a successful import, or found by the check's tag when the
-   * answer was lost. A tagged test is only taken when its import completed (percent_complete 100): DefectDojo does
-   * not roll back a failed import, and an abandoned half-imported test would hide findings.
+   * answer was lost. A tagged test is only taken when its import completed (percent_complete 100); one still
+   * importing is waited for — rescheduled without using up an attempt, never imported a second time — and only one
+   * that stopped moving for the grace period counts as abandoned (see tagged-test.ts).
    */
   private async existingTest(req: OutputPublishRequest): Promise<number | undefined> {
     if (req.previous?.externalId) {
       const t = await this.api.getTest(Number(req.previous.externalId), req.signal).catch(() => undefined);
       if (t) return t.id;
     }
-    const scanTag = scanTagOf(req.scanName);
-    const tagged = await this.api.findTestsByTag(req.check.id, req.signal);
-    const mine = tagged.filter((t) => t.tags.map((x) => x.toLowerCase()).includes(scanTag)).sort((a, b) => a.id - b.id);
-    const complete = mine.find((t) => t.percent_complete === 100);
-    if (complete) await req.saveExternalId(String(complete.id));
-    return complete?.id;
+    const found = await findTaggedTest(this.api, {
+      checkTag: req.check.id.toLowerCase(),
+      scanTag: scanTagOf(req.scanName),
+      abandonAfterMs: this.graceMs(),
+      signal: req.signal,
+    });
+    if (found.kind === 'complete') {
+      await req.saveExternalId(String(found.testId));
+      return found.testId;
+    }
+    if (found.kind === 'importing') {
+      throw new RetryableError(
+        `DefectDojo is still importing this check's report into test ${found.testId} (percent_complete ${found.percent}, ${found.findings} findings so far, last progress ${Math.round(found.idleMs / 1000)} s ago); waiting for it instead of importing a second time`,
+        { retryAfterMs: IMPORT_POLL_MS, rateLimited: true },
+      );
+    }
+    if (found.kind === 'abandoned') {
+      req.log.warn('DefectDojo tests of this check stopped importing; importing again', { test_ids: found.testIds, idle_s: Math.round(found.idleMs / 1000) });
+    }
+    return undefined;
+  }
+
+  private graceMs(): number {
+    return (this.ctx.config.import_grace_seconds ?? 2 * this.ctx.config.timeout_seconds) * 1000;
   }
 
   /**
@@ -120,7 +142,7 @@ class DefectDojoOutput implements Output {
    * wait (without using up attempts) until the grace period has passed before importing again.
    */
   private async importAfterGrace(req: OutputPublishRequest, engagementId: number): Promise<number> {
-    const graceMs = (this.ctx.config.import_grace_seconds ?? 2 * this.ctx.config.timeout_seconds) * 1000;
+    const graceMs = this.graceMs();
     const since = req.previous?.attemptedAt;
     if (since !== undefined && Date.now() - since < graceMs) {
       const waitMs = graceMs - (Date.now() - since);
