@@ -7,12 +7,15 @@ import { HEADERS, pushPayload } from '../../helpers/payloads.ts';
 import { startTcpProxy, type TcpProxy } from '../../helpers/tcp-proxy.ts';
 import { DEFAULT_CONFIG, World } from '../../helpers/world.ts';
 import { RawApi, type Json } from './raw-api.ts';
-import { RUN_ID, startTarget, type DojoTarget, type TargetKind } from './targets.ts';
+import type { FakeDefectDojoOptions } from '../../fakes/defectdojo/server.ts';
+import { CONTRACT_FAKE, RUN_ID, startTarget, type DojoTarget, type TargetKind } from './targets.ts';
 
 export interface FlowOptions {
   /** config.yml `config:` of the defectdojo component, besides the product type. */
   dojoConfig?: string;
   env?: Record<string, string>;
+  /** Options of the fake (ignored for the real server), e.g. DefectDojo's hash-code fields. */
+  fake?: FakeDefectDojoOptions;
 }
 
 export class Flow {
@@ -26,7 +29,7 @@ export class Flow {
   ) {}
 
   static async start(kind: TargetKind, o: FlowOptions = {}): Promise<Flow> {
-    const target = await startTarget(kind);
+    const target = await startTarget(kind, o.fake ? { ...CONTRACT_FAKE, ...o.fake } : undefined);
     const proxy = startTcpProxy({ host: '127.0.0.1', port: Number(new URL(target.url).port) });
     const productType = `contract-${RUN_ID}-${kind}`;
     const extra = o.dojoConfig ? `, ${o.dojoConfig}` : '';
