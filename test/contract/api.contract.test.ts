@@ -123,6 +123,16 @@ forEachTarget('DefectDojo API contract', (kind) => {
     expect((await raw.ok(`findings/?test=${answer.test_id}&tags=SECBOT-LEAK:KEY1ABC`)).results.map((f: Json) => f.id)).toEqual([findings[1]!.id]);
   });
 
+  test('a test\'s description is set with PATCH (SecBot notes what it could not scan); unknown test 404', async () => {
+    const ctx = await raw.context(name('describe'));
+    const answer = await secbotImport(client, ctx.engagement, '[]', ['check-describe']);
+    const note = 'SecBot could not scan 1 file(s) of this check (binary, or larger than max_target_megabytes):\n- `a.bin` (commit abcdef12): binary';
+    const t1 = await client.describeTest(answer.test_id!, note);
+    expect(t1.id).toBe(answer.test_id!);
+    expect((await raw.ok(`tests/${answer.test_id}/`)).description).toBe(note);
+    expect((await raw.patch('tests/999999999/', { description: 'x' })).status).toBe(404);
+  });
+
   test('a report the parser rejects: 400 with the parser message, and the test stays behind at percent_complete 50', async () => {
     const ctx = await raw.context(name('broken'));
     const tag = `broken-${RUN_ID}-${kind}`;

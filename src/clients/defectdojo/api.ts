@@ -114,6 +114,10 @@ export class DefectDojoApi {
   getTest(id: number, signal?: AbortSignal) {
     return this.http.get(`tests/${id}`, test, {}, signal);
   }
+  /** The test's free-text description (what SecBot could not scan). */
+  describeTest(id: number, description: string, signal?: AbortSignal) {
+    return this.http.patchJson(`tests/${id}`, test, { description }, signal);
+  }
   findTestsByTag(tag: string, signal?: AbortSignal) {
     return this.http.listAll('tests', test, { tags: tag.toLowerCase() }, signal);
   }

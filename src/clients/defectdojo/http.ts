@@ -50,6 +50,10 @@ export class DojoHttp {
     return (await this.send('POST', this.url(path), schema, { json: body }, signal)).data;
   }
 
+  async patchJson<T>(path: string, schema: z.ZodType<T>, body: unknown, signal?: AbortSignal): Promise<T> {
+    return (await this.send('PATCH', this.url(path), schema, { json: body }, signal)).data;
+  }
+
   async postForm<T>(path: string, schema: z.ZodType<T>, form: FormData, signal?: AbortSignal): Promise<T> {
     return (await this.send('POST', this.url(path), schema, { form }, signal)).data;
   }

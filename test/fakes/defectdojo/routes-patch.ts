@@ -6,7 +6,7 @@
 import type { FindingRecord } from './types.ts';
 import { addError, bareNotFound, detail, err, fieldErrors, json, type FieldErrors } from './errors.ts';
 import { readCrudBody, type Incoming } from './incoming.ts';
-import { serializeFinding, serializeProduct } from './serializers.ts';
+import { serializeFinding, serializeProduct, serializeTest } from './serializers.ts';
 import { USER_ID, findById, isoMicro, productOfTest, type Store } from './store.ts';
 
 const FINDING_BOOLEANS = ['active', 'verified', 'false_p', 'duplicate', 'risk_accepted', 'out_of_scope', 'is_mitigated', 'under_review'] as const;
@@ -109,6 +109,21 @@ export async function patchFinding(store: Store, inc: Incoming, rawId: string): 
   if (changed.size > 0) statusRules(store, f, changed);
   f.updated = isoMicro(store.now());
   return json(serializeFinding(store, f, null));
+}
+
+/** PATCH /api/v2/tests/{id}/ (TestSerializer, partial): SecBot only ever sends `description`. */
+export async function patchTest(store: Store, inc: Incoming, rawId: string): Promise<Response> {
+  if (!/^\d+$/.test(rawId)) return bareNotFound();
+  const t = findById(store.state.tests, Number(rawId));
+  if (!t) return detail('No Test matches the given query.', 404);
+  const body = await readCrudBody(inc);
+  if (body instanceof Response) return body;
+  if ('description' in body) {
+    if (body.description !== null && typeof body.description !== 'string') return fieldErrors({ description: [err('Not a valid string.', 'invalid')] });
+    t.description = body.description as string | null;
+    t.updated = isoMicro(store.now());
+  }
+  return json(serializeTest(t, store.state.settings.legacy));
 }
 
 export async function patchProduct(store: Store, inc: Incoming, rawId: string): Promise<Response> {

@@ -57,6 +57,8 @@ export interface TestRecord {
   target_start: string;
   target_end: string;
   percent_complete: number;
+  /** Free text; set through PATCH (SecBot notes there what it could not scan). */
+  description?: string | null;
   version: string;
   build_id: string;
   commit_hash: string;

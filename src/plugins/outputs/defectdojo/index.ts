@@ -56,7 +56,8 @@ class DefectDojoOutput implements Output {
 
   async publish(req: OutputPublishRequest): Promise<OutputPublishResult> {
     const { check, signal } = req;
-    const nothingNew = req.leaks.length === 0 && (req.report.status === 'skipped' || !this.ctx.config.import_empty_reports);
+    const nothingNew =
+      req.leaks.length === 0 && req.unscanned.length === 0 && (req.report.status === 'skipped' || !this.ctx.config.import_empty_reports);
     if (nothingNew) return { status: 'skipped', findings: [] };
     const context = await ensureContext(
       this.api,
@@ -71,6 +72,7 @@ class DefectDojoOutput implements Output {
       signal,
     );
     const testId = (await this.existingTest(req)) ?? (await this.importAfterGrace(req, context.engagementId));
+    if (req.unscanned.length > 0) await this.api.describeTest(testId, unscannedNote(req.unscanned), signal);
     const found = await toOutputFindings(this.api, await this.api.findingsOfTest(testId, signal), signal);
     const findings = [...found, ...this.dropped(req, found)];
     req.log.info('DefectDojo test ready', { test_id: testId, findings: found.length, sent: req.leaks.length });
@@ -185,4 +187,13 @@ class DefectDojoOutput implements Output {
 
 function scanTagOf(scan: string): string {
   return `secbot-scan:${scan.toLowerCase().replace(/[^a-z0-9_.:-]/g, '_')}`;
+}
+
+const MAX_LISTED = 200;
+
+/** The test's description: what SecBot could not scan in this check's range, so DefectDojo users see it too. */
+export function unscannedNote(files: readonly { file: string; commit: string; description: string }[]): string {
+  const lines = files.slice(0, MAX_LISTED).map((f) => `- \`${f.file.replace(/`/g, "'")}\` (commit ${f.commit.slice(0, 8)}): ${f.description}`);
+  const more = files.length > MAX_LISTED ? [`- … and ${files.length - MAX_LISTED} more`] : [];
+  return [`SecBot could not scan ${files.length} file(s) of this check (binary, or larger than max_target_megabytes):`, ...lines, ...more].join('\n');
 }
