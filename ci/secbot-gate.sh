@@ -1,5 +1,5 @@
 #!/bin/sh
-# SecBot pipeline gate (seed §3.5): waits for SecBot's verdict on this pipeline's commit and passes or fails the job.
+# SecBot pipeline gate: waits for SecBot's verdict on this pipeline's commit and passes or fails the job.
 #
 #   exit 0  success: SecBot finished and found nothing open
 #   exit 1  fail (open findings), error (SecBot could not finish the check), timeout, or an unusable HTTP answer
@@ -16,7 +16,7 @@
 #
 # Variables (defaults live here, not in the job's `variables:`, so that a pipeline's global variables apply):
 #   SECBOT_URL            base URL of SecBot's results service, e.g. https://secbot.example.com (required); a URL
-#                         that already ends in /v1/security/gitlab/check, as in the seed's snippet, works too
+#                         that already ends in /v1/security/gitlab/check, as in the original service's snippet, works too
 #   SECBOT_PREFIX         check-id prefix of this GitLab instance in SecBot's GITLAB_CONFIGS (default GIT_LOCAL)
 #   SECBOT_TIMEOUT        seconds to wait for a final verdict (default 900)
 #   SECBOT_POLL_INTERVAL  seconds between polls (default 10)
@@ -26,6 +26,9 @@
 #                         always verified unless SECBOT_INSECURE=true, which prints a warning: prefer SECBOT_CA_FILE.
 #                         busybox wget is used for https only where it verifies certificates (alpine's ssl_client).
 #   SECBOT_HTTP_RETRIES   consecutive connection errors / 5xx / 429 tolerated before giving up (default 3)
+#   SECBOT_NOT_STARTED_GRACE  seconds to keep waiting when SecBot says why the commit will not be checked (an event
+#                         no job matches, an unknown prefix, a check removed by retention) before failing (default 60;
+#                         the event that would start a check may still be on its way)
 #   SECBOT_JQ             jq command (default jq); set to a missing command to read the answer without jq
 #   CI_SERVER_HOST, CI_PROJECT_PATH, CI_COMMIT_SHA   set by GitLab CI
 #
@@ -48,6 +51,7 @@ SECBOT_RESULTS_TOKEN=${SECBOT_RESULTS_TOKEN:-}
 SECBOT_CA_FILE=${SECBOT_CA_FILE:-}
 SECBOT_INSECURE=${SECBOT_INSECURE:-false}
 SECBOT_HTTP_RETRIES=${SECBOT_HTTP_RETRIES:-3}
+SECBOT_NOT_STARTED_GRACE=${SECBOT_NOT_STARTED_GRACE:-60}
 SECBOT_JQ=${SECBOT_JQ:-jq}
 
 [ -n "${SECBOT_URL:-}" ] || die_config "SECBOT_URL is not set (the base URL of SecBot's results service, e.g. https://secbot.example.com)"
@@ -92,7 +96,7 @@ else
   die_config "sha256sum is required"
 fi
 
-# The check id, computed as seed §3.5 does:
+# The check id, computed as the original service's pipeline snippet does:
 #   GIT_LOCAL_$(echo -n "${CI_SERVER_HOST}:${CI_PROJECT_PATH}_${CI_COMMIT_SHA}" | sha256sum | head -c64)
 # with the prefix taken from SECBOT_PREFIX and `echo -n` written as printf '%s': the same bytes, but some shells'
 # echo prints "-n" or expands backslashes, and then the id would no longer match what SecBot computes
@@ -271,6 +275,17 @@ details_of() {
   fi
 }
 
+# A number of the answer's `counts` object (findings, open, inherited, unscanned…), or 0.
+count_of() {
+  if [ "$HAVE_JQ" = 1 ]; then
+    n=$("$SECBOT_JQ" -r --arg k "$1" '(.counts // {})[$k] // 0 | tonumber? // 0' <"$BODY" 2>/dev/null)
+  else
+    n=$(tr '\n' ' ' <"$BODY" | grep -oE '"counts"[[:space:]]*:[[:space:]]*\{[^{}]*\}' | head -n 1 |
+      grep -oE "\"$1\"[[:space:]]*:[[:space:]]*[0-9]+" | head -n 1 | grep -oE '[0-9]+$')
+  fi
+  case $n in '' | *[!0-9]*) echo 0 ;; *) echo "$n" ;; esac
+}
+
 # A body excerpt for the log, on one line, without control characters.
 excerpt() { say "$(head -c "${2:-500}" "$1")"; }
 
@@ -334,7 +349,14 @@ while :; do
           exit 1
           ;;
         'ok success')
-          say "[$(elapsed)s] success --> No vulnerabilities found"
+          triaged=$(count_of findings)
+          if [ "$triaged" -gt 0 ]; then
+            say "[$(elapsed)s] success --> no open findings: $triaged finding(s) in this commit's history were triaged in DefectDojo (false positive, risk accepted, out of scope or mitigated)"
+          else
+            say "[$(elapsed)s] success --> No vulnerabilities found"
+          fi
+          unscanned=$(count_of unscanned)
+          [ "$unscanned" -gt 0 ] && say "  note: $unscanned file(s) could not be scanned (binary or too large); the check page lists them"
           say "SecBot gate: passed"
           exit 0
           ;;
@@ -345,8 +367,25 @@ while :; do
           say "SecBot gate: FAILED (status $status)"
           exit 1
           ;;
+        'ok not_started')
+          # With a reason SecBot knows the commit will not be checked; the event that would start it may still be
+          # on its way, so wait a little before failing with the fix instead of waiting for the whole timeout.
+          last="$status${REASON:+ ($REASON)}"
+          if [ -n "$REASON" ]; then
+            [ -n "${unchecked_since:-}" ] || unchecked_since=$(date +%s)
+            if [ $(($(date +%s) - unchecked_since)) -ge "$SECBOT_NOT_STARTED_GRACE" ]; then
+              say "[$(elapsed)s] not_started --> this commit will not be checked: $REASON"
+              say "SecBot gate: FAILED (fix the cause above: config.yml jobs, GITLAB_CONFIGS, SECBOT_PREFIX, or push again)"
+              exit 1
+            fi
+          else
+            unchecked_since=''
+          fi
+          say "[$(elapsed)s] $last, waiting"
+          ;;
         *)
-          # not_started or in_progress. Every poll prints a line, so a long wait shows what SecBot is doing.
+          # in_progress. Every poll prints a line, so a long wait shows what SecBot is doing.
+          unchecked_since=''
           last="$status${REASON:+ ($REASON)}"
           say "[$(elapsed)s] $last, waiting"
           ;;

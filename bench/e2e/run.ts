@@ -72,6 +72,8 @@ interface Push {
   before: string;
   after: string;
   leak: boolean;
+  /** This push or an earlier one of the chain planted a key: the commit's history holds an untriaged leak. */
+  historyLeak: boolean;
   checkId: string;
   sentAt?: number;
   acceptedAt?: number;
@@ -98,13 +100,15 @@ function makeRepos(reposDir: string, layout: Layout, pushes: number): { repos: B
     });
     let before = repo.revParse('refs/heads/main');
     const chain: Push[] = [];
+    let historyLeak = false;
     for (let k = 0; k < pushes; k++) {
       const leak = n++ % 4 === 3;
       const files = leak
         ? { [`config/deploy-${k}.env`]: `AWS_REGION=eu-west-1\nAWS_ACCESS_KEY_ID=${fakeAwsKey()}\n` }
         : { [`src/feature-${k}.ts`]: `export function feature${k}(x: number): number {\n  return x * ${k + 1};\n}\n` };
       const after = repo.commit({ files, message: leak ? `deploy config ${k}` : `feature ${k}` });
-      chain.push({ repo: repo.name, index: k, before, after, leak, checkId: '' });
+      historyLeak ||= leak;
+      chain.push({ repo: repo.name, index: k, before, after, leak, historyLeak, checkId: '' });
       before = after;
     }
     repos.push(repo);
@@ -292,7 +296,10 @@ async function runLayout(layout: Layout): Promise<LayoutResult> {
     const slackDrainSeconds = (performance.now() - b0) / 1000;
     console.log(`  Slack: ${slack.messages.length} of ${leaks} announcements after ${slackDrainSeconds.toFixed(1)} s (notification tasks queue behind the scans of later checks)`);
     const taskMeans = await taskDurations(procs);
-    const wrong = [...seqAll, ...isolated, ...burst].filter((p) => p.verdict !== (p.leak ? 'fail' : 'success')).map((p) => `${p.repo}#${p.index}: ${p.verdict} (leak: ${p.leak})`);
+    // A commit answers for its history: after the first planted key, every later push of that chain fails too.
+    const wrong = [...seqAll, ...isolated, ...burst]
+      .filter((p) => p.verdict !== (p.historyLeak ? 'fail' : 'success'))
+      .map((p) => `${p.repo}#${p.index}: ${p.verdict} (history leak: ${p.historyLeak})`);
     const procStats = procs.map((p) => ({
       name: p.name,
       cpu: cpuSeconds(p.pid) - cpu0.get(p.name)!,

@@ -10,7 +10,10 @@
  *       count the uncovered range, list the inherited leak commits and the subsumed covered commits.
  * Aims (issue 11): (1) p50 ≤ 20 ms; (2) < 100 ms in all.
  *
- *   bun bench/history/run.ts [--commits 10000] [--branches 1000] [--leaks 100] [--samples 500]
+ *   bun bench/history/run.ts [--commits 10000] [--branches 1000] [--leaks 100] [--samples 500] [--range-only]
+ *
+ * `--range-only` skips SecBot (no gate figure): it mirrors the generated repository, pins the B + 1 covered commits
+ * and L leak commits the full run would have recorded, and times the range steps of R = 20 new pushes (p50).
  */
 import { join } from 'node:path';
 import { loadSettings } from '../../src/config/settings.ts';
@@ -44,6 +47,7 @@ const ms = (x: number) => `${x.toFixed(1)} ms`;
 async function main() {
   console.log(machineFacts());
   console.log(reproduceLine('bench/history/run.ts'));
+  if (process.argv.includes('--range-only')) return rangeOnly();
   const w = await World.start({
     db: 'sqlite', launch: 'binary',
     env: { SECBOT_GATE_CACHE_TTL_MS: '3600000', SECBOT_WORKER_CONCURRENCY: '4', SECBOT_SQLITE_SYNCHRONOUS: 'FULL' },
@@ -137,3 +141,53 @@ async function rangeTimings(w: World, commit: string) {
 }
 
 await main();
+
+async function rangeOnly() {
+  const { mkdtempSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { createBareRepo, gitSync } = await import('../../test/helpers/git-repo.ts');
+  const { gitEnv } = await import('../../src/clients/git/git-env.ts');
+  const { localGit } = await import('../../src/clients/git/mirror-git.ts');
+  const dir = mkdtempSync(join((tmpdir as () => string)(), 'secbot-range-'));
+  try {
+    const repo = createBareRepo(join(dir, 'repos'), PATH);
+    const every = Math.max(1, Math.floor(COMMITS / LEAKS));
+    const leaks: string[] = [];
+    const { head, shas } = repo.generateHistory(COMMITS, { files: (i) => ({ [`src/f-${i % 200}.txt`]: `v${i}\n` }) });
+    for (let i = every - 1; i < COMMITS; i += every) leaks.push(shas[i]!);
+    const tips = [head];
+    for (let b = 0; b < BRANCHES; b++) {
+      repo.branch(`topic-${b}`, shas[Math.floor(Math.random() * shas.length)]!);
+      tips.push(repo.commit({ files: { [`topic/${b}.txt`]: `${b}\n` }, message: `topic ${b}`, branch: `topic-${b}` }));
+    }
+    const mirrorPath = join(dir, 'mirror.git');
+    gitSync(['clone', '--quiet', '--mirror', repo.path, mirrorPath]);
+    gitSync(['--git-dir', mirrorPath, 'commit-graph', 'write', '--reachable']);
+    const runner = { gitBin: 'git', home: dir, signal: new AbortController().signal, timeoutMs: 60_000 };
+    const m = { path: mirrorPath, key: 'bench', env: gitEnv(dir), git: (a: string[], ok?: number[], stdin?: string) => localGit(runner, mirrorPath, a, ok, stdin) };
+    const covered = [...tips];
+    await pinRefs(m, [{ prefix: coveredPrefix('gitleaks'), commits: covered }, { prefix: leakPrefix('gitleaks'), commits: leaks }]);
+    const laps: Record<string, number[]> = { 'pin refs': [], 'walk range': [], 'inherited leaks': [], total: [] };
+    for (let r = 0; r < 20; r++) {
+      const b = Math.floor(Math.random() * BRANCHES);
+      const commit = repo.commit({ files: { [`new/${r}.txt`]: `${r}\n` }, message: `push ${r}`, branch: `topic-${b}` });
+      gitSync(['--git-dir', mirrorPath, 'fetch', '--quiet', repo.path, `+refs/heads/topic-${b}:refs/heads/topic-${b}`]);
+      const t0 = performance.now();
+      await pinRefs(m, [{ prefix: coveredPrefix('gitleaks'), commits: covered }, { prefix: leakPrefix('gitleaks'), commits: leaks }]);
+      const t1 = performance.now();
+      await resolveRange(m, planRange(commit, 'diff', 'gitleaks', false));
+      const t2 = performance.now();
+      await pinnedAncestors(m, [leakPrefix('gitleaks')], commit);
+      const t3 = performance.now();
+      laps['pin refs']!.push(t1 - t0);
+      laps['walk range']!.push(t2 - t1);
+      laps['inherited leaks']!.push(t3 - t2);
+      laps.total!.push(t3 - t0);
+      covered.push(commit);
+    }
+    const parts = Object.entries(laps).map(([k, v]) => `${k} p50 ${ms(pct(v, 50))}`).join(', ');
+    console.log(`range of a new push (${covered.length} covered commits, ${leaks.length} leak commits, ${COMMITS} commits, ${BRANCHES} branches): ${parts}; load ${loadNow()}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -85,6 +85,8 @@ export interface OutputPublishRequest extends TaskRunContext {
   report: Pick<ScanReport, 'status' | 'summary'>;
   /** What to import: the check's own leaks plus inherited ones this output has never seen. Masked. */
   leaks: readonly LeakToPublish[];
+  /** Files this check's own scan could not read (masked): the output should say so where people look. */
+  unscanned: readonly { file: string; commit: string; description: string }[];
   /** What an earlier attempt of this task recorded, if anything: the key to idempotent retries. */
   previous?: { externalId?: string; attemptedAt?: number };
   /** Durably records that this attempt is about to send (an ambiguous failure later means "maybe sent"). */

@@ -156,9 +156,9 @@ export class TaskQueue {
    */
   async claim(owner: string, limit: number, leaseMs: number): Promise<ClaimedTask[]> {
     if (limit <= 0) return [];
-    // SQLite: BEGIN IMMEDIATE takes the write lock first, so the read inside the UPDATE never has to upgrade.
-    if (this.db.dialect === 'sqlite') return this.db.tx((tx) => claimIn(tx, owner, limit, leaseMs));
-    return claimIn(this.db, owner, limit, leaseMs);
+    // Two statements (read candidates, claim them) in one transaction: BEGIN IMMEDIATE on SQLite takes the write lock
+    // first, so the read never has to upgrade; on Postgres the candidates stay locked until the claim commits.
+    return this.db.tx((tx) => claimIn(tx, owner, limit, leaseMs));
   }
 
   /**
@@ -332,14 +332,36 @@ const INSERT_DEPS = new Prepared((d) => {
       JOIN tasks ct ON ct.check_id = ${checkId} AND ct.generation = ${generation} AND ct.name = e.child`;
 });
 
+/**
+ * One scan per project and scan component at a time: a project's scans cover each other's history (see the coverage rule), so a scan
+ * that starts while another of the same project runs would scan again every commit the other is scanning; waiting
+ * for it leaves only the new commits. Other kinds, and other projects, are not held back. Candidates are read in
+ * claim order (an index range), the busy projects skipped in code, then the chosen ones claimed by id.
+ */
 async function claimIn(db: Db, owner: string, limit: number, leaseMs: number): Promise<ClaimedTask[]> {
   const now = nowSql(db.dialect);
   const lock = db.dialect === 'postgres' ? sql`FOR UPDATE SKIP LOCKED` : sql``;
+  const candidates = await db.all<Row>(sql`SELECT id, kind, name, fair_key FROM tasks WHERE state = 'queued' AND run_at <= ${now}
+    ORDER BY fair_tag, id LIMIT ${Math.max(64, limit * 8)} ${lock}`);
+  if (candidates.length === 0) return [];
+  // The lane is (project, scan component): two components never cover each other, so they may run side by side.
+  const lane = (r: Row) => `${r.fair_key}\u0000${r.name}`;
+  const running = await db.all<Row>(sql`SELECT DISTINCT fair_key, name FROM tasks WHERE state = 'running' AND kind = 'scan'`);
+  const busy = new Set(running.map(lane));
+  const chosen: number[] = [];
+  for (const c of candidates) {
+    if (c.kind === 'scan' && c.fair_key !== '') {
+      if (busy.has(lane(c))) continue;
+      busy.add(lane(c));
+    }
+    chosen.push(Number(c.id));
+    if (chosen.length >= limit) break;
+  }
+  if (chosen.length === 0) return [];
   const rows = await db.all<Row>(sql`
     UPDATE tasks SET state = 'running', rev = rev + 1, lease_owner = ${owner}, lease_until = ${now} + ${leaseMs},
       attempts = attempts + 1, started_at = COALESCE(started_at, ${now}), updated_at = ${now}
-    WHERE id IN (SELECT id FROM tasks WHERE state = 'queued' AND run_at <= ${now}
-                 ORDER BY fair_tag, id LIMIT ${limit} ${lock})
+    WHERE id IN (${sql.join(chosen.map((id) => sql`${id}`), sql`, `)}) AND state = 'queued'
     RETURNING id, check_id, generation, name, kind, handler, payload, attempts, max_attempts, timeout_ms,
       EXISTS (SELECT 1 FROM task_deps d WHERE d.parent_id = tasks.id) AS has_children`);
   return rows

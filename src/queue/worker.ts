@@ -4,6 +4,7 @@
  * that arrives before the next flush shares one transaction. On stop, the worker stops claiming, lets running
  * tasks finish within the grace period, then aborts and releases the rest for other workers.
  */
+import { Waker } from './waker.ts';
 import type { Logger } from '../log/logger.ts';
 import type { TaskQueue } from './task-queue.ts';
 import type { SettleHook, Settlement } from './settle.ts';
@@ -37,8 +38,7 @@ export class Worker {
   private pending: { s: Settlement; durationMs: number }[] = [];
   private flushing: Promise<void> | null = null;
   private stopping = false;
-  private wake: (() => void) | null = null;
-  private poked = false;
+  private readonly waker = new Waker();
   private loop: Promise<void> | null = null;
   private heartbeatTimer: ReturnType<typeof setInterval> | null = null;
   private lastReap = 0;
@@ -56,8 +56,7 @@ export class Worker {
 
   /** Wakes the claim loop now (e.g. the intake in the same process just enqueued work). */
   poke(): void {
-    this.poked = true;
-    this.wake?.();
+    this.waker.poke();
   }
 
   get inFlight(): number {
@@ -94,24 +93,9 @@ export class Worker {
     }
   }
 
-  /** Sleeps until poked (work added, a slot freed, children released) or the poll interval passes. */
-  private async waitForWork(ms: number): Promise<void> {
-    if (this.poked || this.stopping) {
-      this.poked = false;
-      return;
-    }
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(() => {
-        this.wake = null;
-        resolve();
-      }, ms);
-      this.wake = () => {
-        this.wake = null;
-        clearTimeout(timer);
-        resolve();
-      };
-    });
-    this.poked = false;
+  /** Sleeps until poked (work added, a slot freed, children released, stopping) or the poll interval passes. */
+  private waitForWork(ms: number): Promise<void> {
+    return this.waker.sleep(ms);
   }
 
   private async maybeReap(): Promise<void> {

@@ -8,6 +8,7 @@
  * while the check is young enough to follow. A check's notify task publishes through the same path, so a failure to
  * publish also shows on the check like a Slack failure does.
  */
+import { Waker } from '../queue/waker.ts';
 import type { Settings } from '../config/settings.ts';
 import { ConfigError, PermanentError, RetryableError, errorMessage } from '../core/errors.ts';
 import { stateKeyOf } from '../core/publication.ts';
@@ -38,8 +39,7 @@ const BATCH = 8;
 export class PublicationSync {
   private loop: Promise<void> | null = null;
   private stopping = false;
-  private poked = false;
-  private wake: (() => void) | null = null;
+  private readonly waker = new Waker();
 
   constructor(private readonly deps: PublicationSyncDeps) {}
 
@@ -48,8 +48,7 @@ export class PublicationSync {
   }
 
   poke(): void {
-    this.poked = true;
-    this.wake?.();
+    this.waker.poke();
   }
 
   async stop(): Promise<void> {
@@ -87,23 +86,8 @@ export class PublicationSync {
     }
   }
 
-  private async sleep(ms: number): Promise<void> {
-    if (this.poked || this.stopping) {
-      this.poked = false;
-      return;
-    }
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(() => {
-        this.wake = null;
-        resolve();
-      }, ms);
-      this.wake = () => {
-        this.wake = null;
-        clearTimeout(timer);
-        resolve();
-      };
-    });
-    this.poked = false;
+  private sleep(ms: number): Promise<void> {
+    return this.waker.sleep(ms);
   }
 
   private async publish(row: PublicationRow, owner: string): Promise<PublishResult> {

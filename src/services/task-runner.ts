@@ -127,6 +127,7 @@ export class TaskRunner {
       scanName,
       report: scan.report,
       leaks: leaks.map((l) => ({ leakKey: l.leakKey, entry: l.entry })),
+      unscanned: (await this.deps.history.checkLeaks(k)).filter((l) => l.scan === scanName && l.kind === 'unscanned' && !l.inherited),
       previous: previous ? { externalId: previous.externalId ?? undefined, attemptedAt: previous.attemptedAt ?? undefined } : undefined,
       markAttempt: () => this.deps.results.markOutputAttempt(k, scanName, outputName),
       clearAttempt: () => this.deps.results.clearOutputAttempt(k, scanName, outputName),

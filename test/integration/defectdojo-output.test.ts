@@ -117,6 +117,37 @@ describe('DefectDojo output', () => {
     expect(fresh).toMatchObject({ status: 'fail', stale: false });
   });
 
+  test('DefectDojo hung at status time (accepts, never answers): the gate answers the last verdict at once, marked stale', async () => {
+    const world = await start({ env: { SECBOT_GATE_CACHE_TTL_MS: '300', SECBOT_HTTP_TIMEOUT_MS: '30000' } });
+    const id = await leakyPush(world, 'acme/hung');
+    expect((await world.waitFinal(id)).status).toBe('fail');
+    const asked = () => world.dojo.requests.filter((r) => r.path === '/api/v2/findings/').length;
+    // A poll that waited for the hung DefectDojo would take SECBOT_HTTP_TIMEOUT_MS (30 s) and abort here.
+    const poll = async () => (await fetch(`${world.resultsUrl}/v1/security/gitlab/check/${id}`, { signal: AbortSignal.timeout(10_000) })).json();
+    await world.dojo.setDown(true, 'hang');
+    await Bun.sleep(350);
+    const before = asked();
+    expect(await poll()).toMatchObject({ status: 'fail', stale: true });
+    expect(asked()).toBe(before + 1);
+    // The next poll shares the refresh still hanging: no second request.
+    expect(await poll()).toMatchObject({ status: 'fail', stale: true });
+    expect(asked()).toBe(before + 1);
+    await world.dojo.setDown(false);
+    await world.until(async () => (await poll()).stale === false, 10_000, 'the verdict to be fresh again');
+  });
+
+  test('a duplicate whose original cannot be read (deleted) still counts as open: a lost original never lifts the gate', async () => {
+    const world = await start();
+    const id = await leakyPush(world, 'acme/orphan');
+    const st = await world.waitFinal(id);
+    expect(st.status).toBe('fail');
+    const findingId = world.dojo.state.findings[0]!.id;
+    world.dojo.triage(findingId, { duplicate: true, duplicate_finding: 9_999_999, active: false });
+    expect(await world.status(id)).toMatchObject({ status: 'fail', stale: false });
+    world.dojo.triage(findingId, { duplicate: false, duplicate_finding: null, false_p: true });
+    expect(await world.status(id)).toMatchObject({ status: 'success', stale: false });
+  });
+
   test('without server-side deduplication, "new" is SecBot\'s own decision (keyed fingerprint), not DefectDojo\'s', async () => {
     const config = DEFAULT_CONFIG.replace('config: { mode: diff, timeout_seconds: 120 }', 'config: { mode: full, timeout_seconds: 120 }');
     const world = await start({ config, dojo: { enableDeduplication: false, legacy: true } });

@@ -47,6 +47,20 @@ for (const kind of DB_KINDS) {
       expect(rows.every((r) => r.state === 'done')).toBe(true);
     });
 
+    test('one scan per project and component at a time; other projects and components are not held back', async () => {
+      const one = { scans: ['s1'], outputs: [], notifications: [] };
+      const two = { scans: ['s1', 's2'], outputs: [], notifications: [] };
+      await t.db.tx((tx) => q.enqueue(tx, 'c-lane-a1', 1, planJob(one), OPTS, 'h/acme/lane'));
+      await t.db.tx((tx) => q.enqueue(tx, 'c-lane-a2', 1, planJob(two), OPTS, 'h/acme/lane'));
+      await t.db.tx((tx) => q.enqueue(tx, 'c-lane-b1', 1, planJob(one), OPTS, 'h/acme/other'));
+      const first = await claimAll();
+      // a2's s1 waits for a1's s1 (same project, same component); a2's s2 and the other project's s1 run.
+      expect(first.map((x) => `${x.checkId}/${x.name}`).sort()).toEqual(['c-lane-a1/scan:s1', 'c-lane-a2/scan:s2', 'c-lane-b1/scan:s1']);
+      expect(await claimAll()).toEqual([]);
+      await settle(t.db, first.filter((x) => x.checkId === 'c-lane-a1').map(done));
+      expect((await claimAll()).map((x) => `${x.checkId}/${x.name}`)).toEqual(['c-lane-a2/scan:s1']);
+    });
+
     test('a retried task waits for its backoff; a permanent failure cancels every dependent', async () => {
       await enqueue('c-fail');
       const scans = await claimAll();

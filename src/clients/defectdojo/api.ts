@@ -13,9 +13,14 @@ const test = z.object({
   engagement: z.number(),
   tags: z.array(z.string()).default([]),
   scan_type: z.string().nullish(),
-  /** 100 once an import finished; a test left below it was abandoned by a failed import. */
+  /** 50 while DefectDojo imports into it, 100 once the import finished (or below 100 forever if it failed). */
   percent_complete: z.number().nullish(),
+  created: z.string().nullish(),
+  updated: z.string().nullish(),
 });
+export type DojoTest = z.infer<typeof test>;
+
+const createdOnly = z.object({ id: z.number(), created: z.string().nullish() });
 
 export const findingSchema = z.object({
   id: z.number(),
@@ -78,8 +83,12 @@ export class DefectDojoApi {
   createProduct(p: { name: string; description: string; prodType: number }, signal?: AbortSignal) {
     return this.http.postJson('products', product, { name: p.name, description: p.description, prod_type: p.prodType }, signal);
   }
+  /**
+   * Engagements named `name` in the product. No `o`: DefectDojo cannot order engagements by id (`o=id` → 400), and
+   * the handful of same-named engagements fits one page; callers sort by id themselves.
+   */
   findEngagements(productId: number, name: string, signal?: AbortSignal) {
-    return this.http.listAll('engagements', engagement, { product: productId, name, o: 'id' }, signal);
+    return this.http.listAll('engagements', engagement, { product: productId, name }, signal);
   }
   createEngagement(e: { productId: number; name: string; lead?: number; branch: string; repoUrl: string }, signal?: AbortSignal) {
     const today = new Date();
@@ -105,6 +114,10 @@ export class DefectDojoApi {
   getTest(id: number, signal?: AbortSignal) {
     return this.http.get(`tests/${id}`, test, {}, signal);
   }
+  /** The test's free-text description (what SecBot could not scan). */
+  describeTest(id: number, description: string, signal?: AbortSignal) {
+    return this.http.patchJson(`tests/${id}`, test, { description }, signal);
+  }
   findTestsByTag(tag: string, signal?: AbortSignal) {
     return this.http.listAll('tests', test, { tags: tag.toLowerCase() }, signal);
   }
@@ -119,6 +132,19 @@ export class DefectDojoApi {
       out.push(...(await this.http.listAll('findings', findingSchema, { id: part.join(','), o: 'id' }, signal)));
     }
     return out;
+  }
+  /**
+   * How far an import into this test has come: its newest finding (the importer saves them one by one) and the
+   * server's clock at the time of asking.
+   */
+  async importProgress(testId: number, signal?: AbortSignal): Promise<{ findings: number; newestFindingAt?: number; serverTime?: number }> {
+    const { data, serverTime } = await this.http.getWithServerTime(
+      'findings',
+      z.object({ count: z.number(), results: z.array(createdOnly) }),
+      { test: testId, o: '-id', limit: 1 },
+      signal,
+    );
+    return { findings: data.count, newestFindingAt: parseTime(data.results[0]?.created), serverTime };
   }
 
   importScan(r: ImportRequest, signal?: AbortSignal): Promise<ImportAnswer> {
@@ -137,6 +163,13 @@ export class DefectDojoApi {
     if (r.deduplicationMode) form.set('deduplication_execution_mode', r.deduplicationMode);
     return this.http.postForm('import-scan', importAnswer, form, signal);
   }
+}
+
+/** A DefectDojo timestamp (ISO 8601 with microseconds) in ms; undefined when absent or unreadable. */
+export function parseTime(s: string | null | undefined): number | undefined {
+  if (!s) return undefined;
+  const ms = Date.parse(s);
+  return Number.isNaN(ms) ? undefined : ms;
 }
 
 export function isoDate(d: Date): string {

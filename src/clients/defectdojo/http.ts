@@ -18,6 +18,7 @@ export type Query = Record<string, string | number | boolean | undefined>;
 
 const SERVICE = 'DefectDojo';
 const PAGE = 250;
+const PARALLEL_PAGES = 3;
 
 export class DojoHttp {
   readonly baseUrl: string;
@@ -34,26 +35,45 @@ export class DojoHttp {
   }
 
   async get<T>(path: string, schema: z.ZodType<T>, query: Query = {}, signal?: AbortSignal): Promise<T> {
+    return (await this.send('GET', this.url(path, query), schema, undefined, signal)).data;
+  }
+
+  /**
+   * A GET plus the server's clock (its `Date` header, ms; undefined when absent), for comparing DefectDojo's own
+   * timestamps without trusting that SecBot's clock agrees with DefectDojo's.
+   */
+  async getWithServerTime<T>(path: string, schema: z.ZodType<T>, query: Query = {}, signal?: AbortSignal): Promise<{ data: T; serverTime?: number }> {
     return this.send('GET', this.url(path, query), schema, undefined, signal);
   }
 
   async postJson<T>(path: string, schema: z.ZodType<T>, body: unknown, signal?: AbortSignal): Promise<T> {
-    return this.send('POST', this.url(path), schema, { json: body }, signal);
+    return (await this.send('POST', this.url(path), schema, { json: body }, signal)).data;
+  }
+
+  async patchJson<T>(path: string, schema: z.ZodType<T>, body: unknown, signal?: AbortSignal): Promise<T> {
+    return (await this.send('PATCH', this.url(path), schema, { json: body }, signal)).data;
   }
 
   async postForm<T>(path: string, schema: z.ZodType<T>, form: FormData, signal?: AbortSignal): Promise<T> {
-    return this.send('POST', this.url(path), schema, { form }, signal);
+    return (await this.send('POST', this.url(path), schema, { form }, signal)).data;
   }
 
-  /** Every page of a list endpoint. */
+  /**
+   * Every page of a list endpoint. Callers pass an ordering the endpoint accepts (DefectDojo answers 400 to any
+   * other `o`, and `engagements`/`tests` have no `id` ordering) or none when the result fits one page.
+   */
   async listAll<T>(path: string, item: z.ZodType<T>, query: Query, signal?: AbortSignal): Promise<T[]> {
     const page = z.object({ count: z.number(), results: z.array(item) });
-    const out: T[] = [];
-    for (let offset = 0; ; offset += PAGE) {
-      const p = await this.get(path, page, { ...query, limit: PAGE, offset }, signal);
-      out.push(...p.results);
-      if (p.results.length === 0 || offset + PAGE >= p.count) return out;
+    const first = await this.get(path, page, { ...query, limit: PAGE, offset: 0 }, signal);
+    const offsets: number[] = [];
+    for (let offset = PAGE; offset < first.count && first.results.length > 0; offset += PAGE) offsets.push(offset);
+    const rest: T[][] = [];
+    // The remaining pages a few at a time: DefectDojo serves them in parallel (2 × 250 findings ≈ 1.5 s apart).
+    for (let i = 0; i < offsets.length; i += PARALLEL_PAGES) {
+      const batch = offsets.slice(i, i + PARALLEL_PAGES).map((offset) => this.get(path, page, { ...query, limit: PAGE, offset }, signal));
+      for (const p of await Promise.all(batch)) rest.push(p.results);
     }
+    return [...first.results, ...rest.flat()];
   }
 
   private async send<T>(
@@ -62,7 +82,7 @@ export class DojoHttp {
     schema: z.ZodType<T>,
     body: { json?: unknown; form?: FormData } | undefined,
     signal?: AbortSignal,
-  ): Promise<T> {
+  ): Promise<{ data: T; serverTime?: number }> {
     const headers: Record<string, string> = { Authorization: `Token ${this.o.token}`, Accept: 'application/json' };
     if (body?.json !== undefined) headers['Content-Type'] = 'application/json';
     const timeout = AbortSignal.timeout(this.o.timeoutMs);
@@ -99,7 +119,8 @@ export class DojoHttp {
       const issue = parsed.error.issues[0];
       throw new PermanentError(`${SERVICE} answered ${what} with an unexpected shape (${issue?.path.join('.')}: ${issue?.message}); is DEFECTDOJO__URL a DefectDojo API v2?`);
     }
-    return parsed.data;
+    const date = Date.parse(res.headers.get('date') ?? '');
+    return { data: parsed.data, serverTime: Number.isNaN(date) ? undefined : date };
   }
 }
 

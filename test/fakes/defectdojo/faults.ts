@@ -16,7 +16,8 @@ export interface FailureSpec {
   reset?: boolean;
 }
 
-export type DownMode = 'unavailable' | 'reset' | 'refuse';
+/** 'hang': the connection is accepted and the request read, but no answer ever comes (until back up: then reset). */
+export type DownMode = 'unavailable' | 'reset' | 'refuse' | 'hang';
 
 interface Rule extends FailureSpec {
   remaining: number;
@@ -52,7 +53,20 @@ export class Faults {
     });
   }
 
+  private hung = new Set<() => void>();
+
+  /** Resolves only when the outage ends or the fake stops. */
+  hang(): Promise<void> {
+    return new Promise((resolve) => this.hung.add(resolve));
+  }
+
+  releaseHung(): void {
+    for (const resolve of this.hung) resolve();
+    this.hung.clear();
+  }
+
   cancelAll(): void {
+    this.releaseHung();
     for (const entry of this.timers) {
       clearTimeout(entry.timer);
       entry.resolve();

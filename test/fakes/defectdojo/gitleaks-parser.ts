@@ -55,7 +55,9 @@ function pythonJsonError(text: string, e: unknown): string {
   const before = text.slice(0, at);
   const line = before.split('\n').length;
   const col = at - (before.lastIndexOf('\n') + 1) + 1;
-  const starts = /^[[{"\-0-9tfnNI]/.test(text.slice(at));
+  // What Python's scanner accepts as the start of a value: a bracket, a string, a number or a whole literal
+  // ("not json" starts with n but is not `null`, so it is "Expecting value" at char 0, like the real server says).
+  const starts = /^([[{"0-9]|-[0-9I]|null|true|false|NaN|Infinity)/.test(text.slice(at));
   if (!starts) return `Expecting value: line ${line} column ${col} (char ${at})`;
   return `Invalid JSON: ${(e as Error).message}`;
 }

@@ -69,11 +69,29 @@ export interface HashInput {
   line: number | null;
   file_path: string | null;
   description: string;
+  severity?: string;
   service?: string | null;
 }
 
-export function computeHashCode(f: HashInput): string {
-  let text = f.title + pyStr(f.cwe) + pyStr(f.line) + pyStr(f.file_path) + f.description;
+/** HASHCODE_ALLOWED_FIELDS of 2.50.4; a configured field outside it makes DefectDojo fall back to the legacy hash. */
+const ALLOWED_FIELDS = new Set(['title', 'cwe', 'vulnerability_ids', 'line', 'file_path', 'payload', 'component_name', 'component_version', 'description', 'endpoints', 'unique_id_from_tool', 'severity', 'vuln_id_from_tool', 'mitigation']);
+
+/** One configured field as Finding.compute_hash_code() appends it: str() of the attribute ('None' when unset). */
+function configuredField(f: HashInput, field: string): string {
+  if (field === 'endpoints' || field === 'vulnerability_ids') return '';
+  const known: Record<string, unknown> = { title: f.title, cwe: f.cwe, line: f.line, file_path: f.file_path, description: f.description, severity: f.severity };
+  return pyStr(known[field] ?? null);
+}
+
+/**
+ * `fields`: DD_HASHCODE_FIELDS_PER_SCANNER's entry for "Gitleaks Scan", or null (no entry: the legacy hash).
+ * (cwe 0 would be allowed: HASHCODE_ALLOWS_NULL_CWE defaults to true for scanners it does not list.)
+ */
+export function computeHashCode(f: HashInput, fields: readonly string[] | null = null): string {
+  const configured = fields && fields.length > 0 && fields.every((x) => ALLOWED_FIELDS.has(x));
+  let text = configured
+    ? fields.map((x) => configuredField(f, x)).join('')
+    : f.title + pyStr(f.cwe) + pyStr(f.line) + pyStr(f.file_path) + f.description;
   if (f.service) text += f.service;
   // bytes.strip() after encoding removes ASCII whitespace only.
   const folded = casefold(text).replace(/^[ \t\n\r\v\f]+|[ \t\n\r\v\f]+$/g, '');

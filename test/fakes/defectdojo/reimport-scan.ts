@@ -85,7 +85,7 @@ async function reimportInto(ctx: ScanContext, test: TestRecord, input: ScanInput
 }
 
 function matchOne(ctx: ScanContext, test: TestRecord, p: ParsedFinding, input: ScanInput, delta: Delta, seen: Set<number>): void {
-  const hash = hashOf(p, input);
+  const hash = hashOf(ctx.store, p, input);
   // Lowest id wins; findings created earlier in this same reimport count too.
   const match = findingsOfTest(ctx.store, test)
     .filter((f) => f.hash_code === hash)

@@ -4,6 +4,7 @@
 import type { EngagementRecord, ProductRecord, ProductTypeRecord } from './types.ts';
 import { addError, bareNotFound, detail, err, fieldErrors, json, type FieldErrors } from './errors.ts';
 import { FilterSet, ordering } from './filters.ts';
+import { ENGAGEMENT_ORDER, PRODUCT_ORDER } from './orderings.ts';
 import { readCrudBody, type Incoming } from './incoming.ts';
 import { paginate } from './pagination.ts';
 import { serializeEngagement, serializeProduct, serializeProductType } from './serializers.ts';
@@ -76,7 +77,7 @@ export function listProducts(store: Store, inc: Incoming): Response {
     .numberIn('id', (p) => p.id)
     .tags('tags', (p) => p.tags)
     .custom(tagSubstring(inc.params.get('tag'), (p: ProductRecord) => p.tags));
-  const order = ordering<ProductRecord>(f.value('o'), { id: (p) => p.id, name: (p) => p.name, created: (p) => p.created, prod_type: (p) => p.prod_type }, f.errors);
+  const order = ordering<ProductRecord>(f.value('o'), PRODUCT_ORDER, f.errors);
   if (Object.keys(f.errors).length > 0) return fieldErrors(f.errors);
   const items = f.apply([...store.state.products].sort(byName));
   return listResponse(inc, order ? items.sort(order) : items, (p) => serializeProduct(store, p), true);
@@ -117,7 +118,7 @@ export function listEngagements(store: Store, inc: Incoming): Response {
   const f = new FilterSet<EngagementRecord>(inc.params)
     .foreignKey('product', (id) => findById(store.state.products, id) !== undefined, (e) => e.product)
     .exact('name', (e) => e.name)
-    .numberIn('id', (e) => e.id)
+    .number('id', (e) => e.id)
     .bool('active', (e) => e.active)
     .exact('status', (e) => e.status)
     .exact('target_start', (e) => e.target_start)
@@ -125,10 +126,11 @@ export function listEngagements(store: Store, inc: Incoming): Response {
     .exact('version', (e) => e.version)
     .tags('tags', (e) => e.tags)
     .numberIn('product__prod_type', (e) => findById(store.state.products, e.product)?.prod_type ?? null);
-  const order = ordering<EngagementRecord>(f.value('o'), { id: (e) => e.id, name: (e) => e.name, target_start: (e) => e.target_start, target_end: (e) => e.target_end, created: (e) => e.created, updated: (e) => e.updated, product: (e) => e.product }, f.errors);
+  const order = ordering<EngagementRecord>(f.value('o'), ENGAGEMENT_ORDER, f.errors);
   if (Object.keys(f.errors).length > 0) return fieldErrors(f.errors);
   const items = f.apply([...store.state.engagements]);
-  return listResponse(inc, order ? items.sort(order) : items, serializeEngagement, false);
+  // 2.50.4 builds engagements on the prefetch mixins too; 3.x on a plain ModelViewSet.
+  return listResponse(inc, order ? items.sort(order) : items, serializeEngagement, store.state.settings.legacy);
 }
 
 function dateValue(body: Record<string, unknown>, name: string, errors: FieldErrors): string | undefined {

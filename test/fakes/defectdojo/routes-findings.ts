@@ -4,9 +4,10 @@
 import type { FindingRecord } from './types.ts';
 import { fieldErrors } from './errors.ts';
 import { FilterSet, ordering } from './filters.ts';
+import { FINDING_ORDER } from './orderings.ts';
 import type { Incoming } from './incoming.ts';
 import { detailRoute, listResponse, tagSubstring } from './routes-context.ts';
-import { numericalSeverity, relatedFields, serializeFinding, serializeTest } from './serializers.ts';
+import { relatedFields, serializeFinding, serializeTest } from './serializers.ts';
 import { USER_ID, findById, type Store } from './store.ts';
 
 const BOOLEAN_FILTERS = [
@@ -57,15 +58,6 @@ function buildFilters(store: Store, params: URLSearchParams): FilterSet<FindingR
   return f;
 }
 
-const ORDER_FIELDS: Record<string, (f: FindingRecord) => string | number | boolean | null> = {
-  id: (f) => f.id, title: (f) => f.title, severity: (f) => f.severity,
-  numerical_severity: (f) => numericalSeverity(f.severity),
-  date: (f) => f.date, created: (f) => f.created, updated: (f) => f.updated, test: (f) => f.test,
-  active: (f) => f.active, verified: (f) => f.verified, false_p: (f) => f.false_p,
-  duplicate: (f) => f.duplicate, out_of_scope: (f) => f.out_of_scope, is_mitigated: (f) => f.is_mitigated,
-  mitigated: (f) => f.mitigated, cwe: (f) => f.cwe, file_path: (f) => f.file_path, line: (f) => f.line,
-  hash_code: (f) => f.hash_code, last_status_update: (f) => f.last_status_update,
-};
 
 /** `?prefetch=test,duplicate_finding`: each named relation serialized once, keyed by id. */
 function prefetchFor(store: Store, inc: Incoming, findings: FindingRecord[]): Record<string, Record<string, unknown>> {
@@ -89,7 +81,7 @@ function prefetchFor(store: Store, inc: Incoming, findings: FindingRecord[]): Re
 
 export function listFindings(store: Store, inc: Incoming): Response {
   const f = buildFilters(store, inc.params);
-  const order = ordering(f.value('o'), ORDER_FIELDS, f.errors);
+  const order = ordering(f.value('o'), FINDING_ORDER, f.errors);
   if (Object.keys(f.errors).length > 0) return fieldErrors(f.errors);
   const items = f.apply([...store.state.findings].sort((a, b) => a.id - b.id));
   if (order) items.sort(order);

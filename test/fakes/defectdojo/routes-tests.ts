@@ -4,6 +4,7 @@
 import type { TestRecord } from './types.ts';
 import { fieldErrors } from './errors.ts';
 import { FilterSet, ordering } from './filters.ts';
+import { TEST_ORDER } from './orderings.ts';
 import type { Incoming } from './incoming.ts';
 import { detailRoute, listResponse } from './routes-context.ts';
 import { serializeTest } from './serializers.ts';
@@ -13,7 +14,8 @@ export function listTests(store: Store, inc: Incoming): Response {
   const f = new FilterSet<TestRecord>(inc.params)
     .foreignKey('engagement', (id) => findById(store.state.engagements, id) !== undefined, (t) => t.engagement)
     .foreignKey('test_type', (id) => id === TEST_TYPE_ID, () => TEST_TYPE_ID)
-    .numberIn('id', (t) => t.id)
+    .number('id', (t) => t.id)
+    .number('percent_complete', (t) => t.percent_complete)
     .exact('scan_type', (t) => t.scan_type)
     .exact('title', (t) => t.title)
     .exact('commit_hash', (t) => t.commit_hash)
@@ -21,11 +23,7 @@ export function listTests(store: Store, inc: Incoming): Response {
     .exact('build_id', (t) => t.build_id)
     .exact('version', (t) => t.version)
     .tags('tags', (t) => t.tags);
-  const order = ordering<TestRecord>(f.value('o'), {
-    id: (t) => t.id, title: (t) => t.title, target_start: (t) => t.target_start,
-    target_end: (t) => t.target_end, created: (t) => t.created, updated: (t) => t.updated,
-    engagement: (t) => t.engagement, version: (t) => t.version, branch_tag: (t) => t.branch_tag,
-  }, f.errors);
+  const order = ordering<TestRecord>(f.value('o'), TEST_ORDER, f.errors);
   if (Object.keys(f.errors).length > 0) return fieldErrors(f.errors);
   const items = f.apply([...store.state.tests]);
   const legacy = store.state.settings.legacy;

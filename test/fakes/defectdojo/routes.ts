@@ -10,6 +10,7 @@ import {
   listProductTypes, listProducts,
 } from './routes-context.ts';
 import { findingDetail, listFindings } from './routes-findings.ts';
+import { patchFinding, patchProduct, patchTest } from './routes-patch.ts';
 import { listTests, testDetail } from './routes-tests.ts';
 import { serializeEngagement, serializeProduct, serializeProductType } from './serializers.ts';
 import type { ScanContext } from './scan-common.ts';
@@ -59,13 +60,16 @@ export function buildRoutes(ctx: ScanContext, credentials: Credentials): Route[]
     { pattern: list('product_types'), methods: { GET: (inc) => listProductTypes(store, inc), POST: (inc) => createProductTypeRoute(store, inc) } },
     { pattern: item('product_types'), methods: { GET: (_inc, id) => detailRoute(s.productTypes, id, 'Product_Type', (t) => serializeProductType(t, legacy()), true) } },
     { pattern: list('products'), methods: { GET: (inc) => listProducts(store, inc), POST: (inc) => createProductRoute(store, inc) } },
-    { pattern: item('products'), methods: { GET: (_inc, id) => detailRoute(s.products, id, 'Product', (p) => serializeProduct(store, p), true) } },
+    {
+      pattern: item('products'),
+      methods: { GET: (_inc, id) => detailRoute(s.products, id, 'Product', (p) => serializeProduct(store, p), true), PATCH: (inc, id) => patchProduct(store, inc, id) },
+    },
     { pattern: list('engagements'), methods: { GET: (inc) => listEngagements(store, inc), POST: (inc) => createEngagementRoute(store, inc) } },
-    { pattern: item('engagements'), methods: { GET: (_inc, id) => detailRoute(s.engagements, id, 'Engagement', serializeEngagement, false) } },
+    { pattern: item('engagements'), methods: { GET: (_inc, id) => detailRoute(s.engagements, id, 'Engagement', serializeEngagement, legacy()) } },
     { pattern: list('tests'), methods: { GET: (inc) => listTests(store, inc) } },
-    { pattern: item('tests'), methods: { GET: (_inc, id) => testDetail(store, id) } },
+    { pattern: item('tests'), methods: { GET: (_inc, id) => testDetail(store, id), PATCH: (inc, id) => patchTest(store, inc, id) } },
     { pattern: list('findings'), methods: { GET: (inc) => listFindings(store, inc) } },
-    { pattern: item('findings'), methods: { GET: (inc, id) => findingDetail(store, inc, id) } },
+    { pattern: item('findings'), methods: { GET: (inc, id) => findingDetail(store, inc, id), PATCH: (inc, id) => patchFinding(store, inc, id) } },
     { pattern: list('import-scan'), methods: { POST: (inc) => handleImportScan(ctx, inc) } },
     { pattern: list('reimport-scan'), methods: { POST: (inc) => handleReimportScan(ctx, inc) } },
     {

@@ -19,6 +19,8 @@ export interface ScanContext {
   store: Store;
   /** Arms the optional timer that runs pending async dedup. */
   scheduleDedup(): void;
+  /** A sleep that stopping the fake cuts short (slow imports). */
+  sleep(ms: number): Promise<void>;
 }
 
 export function ensureEngagement(store: Store, target: ImportTarget, input: ScanInput): EngagementRecord {
@@ -86,8 +88,8 @@ export function aboveMinimum(p: ParsedFinding, minimum: Severity): boolean {
   return SEVERITIES.indexOf(p.severity) <= SEVERITIES.indexOf(minimum);
 }
 
-export function hashOf(p: ParsedFinding, input: ScanInput): string {
-  return computeHashCode({ ...p, service: input.strings.service || null });
+export function hashOf(store: Store, p: ParsedFinding, input: ScanInput): string {
+  return computeHashCode({ ...p, service: input.strings.service || null }, store.state.settings.hashcodeFields);
 }
 
 export function saveFinding(store: Store, test: TestRecord, p: ParsedFinding, input: ScanInput, hash: string): FindingRecord {

@@ -29,7 +29,7 @@ export function serializeProduct(store: Store, p: ProductRecord): Record<string,
     technical_contact: null, team_manager: null, prod_numeric_grade: null,
     business_criticality: null, platform: null, lifecycle: null, origin: null,
     user_records: null, revenue: null, external_audience: false, internet_accessible: false,
-    regulations: [], enable_product_tag_inheritance: false, enable_simple_risk_acceptance: false,
+    regulations: [], enable_product_tag_inheritance: false, enable_simple_risk_acceptance: p.enable_simple_risk_acceptance,
     enable_full_risk_acceptance: true, disable_sla_breach_notifications: false,
     authorized_users: [],
   };
@@ -55,7 +55,7 @@ export function serializeTest(t: TestRecord, legacy: boolean): Record<string, un
   const dedupInfo = legacy ? {} : { deduplication_algorithm: 'hash_code', hash_code_fields: null };
   return {
     id: t.id, tags: t.tags, test_type_name: SCAN_TYPE, ...dedupInfo, finding_groups: [],
-    scan_type: t.scan_type, title: t.title, description: null, target_start: t.target_start,
+    scan_type: t.scan_type, title: t.title, description: t.description ?? null, target_start: t.target_start,
     target_end: t.target_end, percent_complete: t.percent_complete, updated: t.updated,
     created: t.created, version: t.version, build_id: t.build_id, commit_hash: t.commit_hash,
     branch_tag: t.branch_tag, engagement: t.engagement, lead: t.lead, test_type: TEST_TYPE_ID,

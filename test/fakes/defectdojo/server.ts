@@ -28,12 +28,16 @@ export interface FakeDefectDojoOptions {
   /** Clock for dates, scan_date checks and timestamps. */
   now?: () => Date;
   enableDeduplication?: boolean;
+  /** Default true: DefectDojo 2.50.4, the release SecBot is tested against (see FakeSettings.legacy). */
   legacy?: boolean;
   blockExecution?: boolean;
   profileDeduplicationMode?: FakeSettings['profileDeduplicationMode'];
+  /** Default 150 ms; null: dedup waits for runPendingDeduplication(). */
   asyncDeduplicationDelayMs?: number | null;
   exposeErrorDetails?: boolean;
   maxScanFileBytes?: number;
+  importMsPerFinding?: number;
+  hashcodeFields?: string[] | null;
 }
 
 export type TriagePatch = Partial<Pick<FindingRecord,
@@ -53,7 +57,7 @@ export interface FakeDefectDojo {
   triage(findingId: number, patch: TriagePatch): Record<string, unknown>;
   /** The next n requests (matching `pathPrefix`, if given) fail or are delayed. */
   failNext(n: number, spec?: FailureSpec): void;
-  /** 'unavailable' answers 503 from "nginx", 'reset' drops connections, 'refuse' stops listening. */
+  /** 'unavailable' answers 503 from "nginx", 'reset' drops connections, 'refuse' stops listening, 'hang' never answers. */
   setDown(down: boolean, mode?: DownMode): Promise<void>;
   /** Runs the async dedup a Celery worker would do; returns how many findings it processed. */
   runPendingDeduplication(): number;
@@ -63,12 +67,14 @@ export interface FakeDefectDojo {
 function settingsFrom(opts: FakeDefectDojoOptions): FakeSettings {
   return {
     enableDeduplication: opts.enableDeduplication ?? false,
-    legacy: opts.legacy ?? false,
+    legacy: opts.legacy ?? true,
     blockExecution: opts.blockExecution ?? false,
     profileDeduplicationMode: opts.profileDeduplicationMode ?? null,
-    asyncDeduplicationDelayMs: opts.asyncDeduplicationDelayMs ?? null,
+    asyncDeduplicationDelayMs: opts.asyncDeduplicationDelayMs === undefined ? 150 : opts.asyncDeduplicationDelayMs,
     exposeErrorDetails: opts.exposeErrorDetails ?? false,
     maxScanFileBytes: opts.maxScanFileBytes ?? 100 * 1024 * 1024,
+    importMsPerFinding: opts.importMsPerFinding ?? 0,
+    hashcodeFields: opts.hashcodeFields ?? null,
   };
 }
 
@@ -98,12 +104,13 @@ export function startFakeDefectDojo(opts: FakeDefectDojoOptions = {}): FakeDefec
     token: opts.token ?? randomToken(), username: opts.username ?? 'admin', password: opts.password ?? 'admin',
     inactiveTokens: opts.inactiveTokens ?? [], readOnlyTokens: opts.readOnlyTokens ?? [],
   };
+  const faults = new Faults();
   const rt: Runtime = {
-    store, credentials, faults: new Faults(), prefix: (opts.pathPrefix ?? '').replace(/\/+$/, ''), requests: [],
-    routes: buildRoutes({ store, scheduleDedup }, credentials),
+    store, credentials, faults, prefix: (opts.pathPrefix ?? '').replace(/\/+$/, ''), requests: [],
+    routes: buildRoutes({ store, scheduleDedup, sleep: (ms) => faults.sleep(ms) }, credentials),
   };
   const serve = (port: number) =>
-    Bun.serve({ port, hostname: '127.0.0.1', reusePort: false, fetch: (req) => handle(rt, req) });
+    Bun.serve({ port, hostname: '127.0.0.1', reusePort: false, fetch: (req, srv) => handle(rt, req, srv) });
   let server = serve(0);
   const port = server.port!;
   return {
@@ -122,6 +129,7 @@ export function startFakeDefectDojo(opts: FakeDefectDojoOptions = {}): FakeDefec
     async setDown(down, mode = 'unavailable') {
       const wasRefusing = rt.faults.down === 'refuse';
       rt.faults.down = down ? mode : null;
+      if (rt.faults.down !== 'hang') rt.faults.releaseHung();
       if (down && mode === 'refuse' && !wasRefusing) await server.stop(true);
       if (wasRefusing && rt.faults.down !== 'refuse') server = serve(port);
     },
@@ -184,7 +192,7 @@ async function logForm(entry: RequestRecord, inc: Incoming): Promise<void> {
   }
 }
 
-async function handle(rt: Runtime, req: Request): Promise<Response> {
+async function handle(rt: Runtime, req: Request, srv: Bun.Server<undefined>): Promise<Response> {
   const url = new URL(req.url);
   const bytes = req.body ? new Uint8Array(await req.arrayBuffer()) : new Uint8Array();
   const routePath = url.pathname.startsWith(rt.prefix) ? url.pathname.slice(rt.prefix.length) : url.pathname;
@@ -194,6 +202,11 @@ async function handle(rt: Runtime, req: Request): Promise<Response> {
     contentType: req.headers.get('content-type'), bytes, base: `${url.protocol}//${host}${url.pathname}`,
   };
   const entry = await record(rt, req, url, inc);
+  if (rt.faults.down === 'hang') {
+    srv.timeout(req, 0);
+    await rt.faults.hang();
+    return connectionReset();
+  }
   const response = await respond(rt, inc, url);
   entry.status = response.status;
   return response;

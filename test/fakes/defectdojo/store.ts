@@ -92,6 +92,7 @@ export function createProduct(store: Store, fields: Pick<ProductRecord, 'name' |
     id: store.nextId('product'),
     tags: [],
     sla_configuration: 1,
+    enable_simple_risk_acceptance: false,
     created: isoMicro(store.now()),
     ...fields,
   };

@@ -21,6 +21,8 @@ export interface ProductRecord {
   prod_type: number;
   tags: string[];
   sla_configuration: number;
+  /** Without it DefectDojo refuses `risk_accepted` in a finding PATCH ("use the UI"). */
+  enable_simple_risk_acceptance: boolean;
   created: string;
 }
 
@@ -55,6 +57,8 @@ export interface TestRecord {
   target_start: string;
   target_end: string;
   percent_complete: number;
+  /** Free text; set through PATCH (SecBot notes there what it could not scan). */
+  description?: string | null;
   version: string;
   build_id: string;
   commit_hash: string;
@@ -127,14 +131,31 @@ export interface UnexpectedRequest {
 export interface FakeSettings {
   /** System Settings → "Deduplicate findings". Off by default, as in DefectDojo. */
   enableDeduplication: boolean;
-  /** Pre-3.1 server: no deduplication_complete / execution-mode field / dedup fields on tests. */
+  /**
+   * Pre-3.1 server, i.e. DefectDojo 2.50.4 (the release SecBot is tested against, and the default): no
+   * deduplication_complete / execution-mode field (an unknown field, ignored) / dedup fields on tests, and
+   * engagements carry the `prefetch` key. `false` models ≥ 3.1 as read from its source.
+   */
   legacy: boolean;
   /** The API user's profile `block_execution` (dedup always inline). */
   blockExecution: boolean;
   /** The API user's profile `deduplication_execution_mode` (null = not set). */
   profileDeduplicationMode: DedupMode | null;
-  /** When set, pending async dedup runs by itself this many ms after the import. */
+  /**
+   * Pending async dedup runs by itself this many ms after a finding is saved (the Celery worker); default 150 ms,
+   * so it usually lands shortly after the import answered. null: only runPendingDeduplication() runs it.
+   */
   asyncDeduplicationDelayMs: number | null;
+  /**
+   * How long the import takes per finding (the real 2.50.4 needs ~80 ms per finding on 2 cores). Meanwhile the test
+   * is visible at percent_complete 50 with the findings saved so far, like the real server.
+   */
+  importMsPerFinding: number;
+  /**
+   * DD_HASHCODE_FIELDS_PER_SCANNER for "Gitleaks Scan" (e.g. ["title","cwe","file_path","line"]); null = no entry,
+   * DefectDojo's legacy hash (title, cwe, line, file_path, description).
+   */
+  hashcodeFields: string[] | null;
   /** System Settings `api_expose_error_details`: 500 bodies carry the error text. */
   exposeErrorDetails: boolean;
   /** DD_SCAN_FILE_MAX_SIZE in bytes. */

@@ -100,6 +100,29 @@ for (const variant of VARIANTS) {
       expectOnlyTheCheckId();
     });
 
+    test('not_started with a reason (the commit will not be checked): fails after the grace period with the fix', async () => {
+      const reason = 'no job in config.yml matches merge_request events of group/app';
+      h.responder = () => json(verdict('not_started', { reason }));
+      const r = await gate(variant, { SECBOT_NOT_STARTED_GRACE: '1' });
+      expect(r.code).toBe(1);
+      expect(r.out).toContain(`not_started (${reason}), waiting`);
+      expect(r.out).toContain(`not_started --> this commit will not be checked: ${reason}`);
+      expect(r.ms).toBeLessThan(10_000);
+      // The reason may go away (the event that starts the check arrived): then it waits and passes as usual.
+      h.requests = [];
+      h.responder = (n) => (n <= 2 ? json(verdict('not_started', { reason })) : json(verdict('success')));
+      expect((await gate(variant, { SECBOT_NOT_STARTED_GRACE: '30' })).code).toBe(0);
+    });
+
+    test('success after triage says what changed; unscanned files are noted', async () => {
+      h.responder = () => json(verdict('success', { counts: { findings: 2, open: 0, inherited: 1, open_inherited: 0, unscanned: 1 } }));
+      const r = await gate(variant);
+      expect(r.code).toBe(0);
+      expect(r.out).toContain('success --> no open findings: 2 finding(s) in this commit\'s history were triaged in DefectDojo');
+      expect(r.out).toContain('note: 1 file(s) could not be scanned');
+      expect(r.out).not.toContain('No vulnerabilities found');
+    });
+
     test('timeout: in_progress forever fails after SECBOT_TIMEOUT', async () => {
       h.responder = () => json(verdict('in_progress', { reason: 'scan:gitleaks is queued' }));
       const r = await gate(variant, { SECBOT_TIMEOUT: '2' });

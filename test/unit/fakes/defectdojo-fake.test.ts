@@ -25,8 +25,12 @@ const expected = (await Bun.file(`${SAMPLES}expected_findings.json`).json()) as 
 const expectedCounts = (await Bun.file(`${SAMPLES}expected_counts.json`).json()) as { files: Record<string, { expected_findings: number }> };
 
 let fakes: FakeDefectDojo[] = [];
+/**
+ * These cases pin the fake's model of DefectDojo ≥ 3.1 (execution modes, deduplication_complete) with the Celery
+ * stand-in switched off; 2.50.4 (the fake's default) is pinned against the real server in test/contract/.
+ */
 function start(opts: FakeDefectDojoOptions = {}): FakeDefectDojo {
-  const fake = startFakeDefectDojo(opts);
+  const fake = startFakeDefectDojo({ legacy: false, asyncDeduplicationDelayMs: null, ...opts });
   fakes.push(fake);
   return fake;
 }

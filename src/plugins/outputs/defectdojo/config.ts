@@ -13,8 +13,9 @@ export const defectDojoConfigSchema = z
     timeout_seconds: z.number().int().min(1).max(3600).default(300),
     /**
      * After an import whose answer was lost (timeout, dropped connection), wait this long for it to appear in
-     * DefectDojo before importing again; default: twice timeout_seconds. DefectDojo has no idempotency key, so this
-     * is what keeps a slow import from becoming two tests.
+     * DefectDojo before importing again; default: twice timeout_seconds. Also how long a tagged test below
+     * percent_complete 100 must show no progress before it counts as abandoned (one still moving is waited for).
+     * DefectDojo has no idempotency key, so this is what keeps a slow import from becoming two tests.
      */
     import_grace_seconds: z.number().int().min(0).max(24 * 3600).optional(),
   })

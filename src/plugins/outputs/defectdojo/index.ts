@@ -21,6 +21,7 @@ import type {
 import { defectDojoConfigSchema, type DefectDojoConfig } from './config.ts';
 import { ensureContext } from './context.ts';
 import { openStates, toOutputFindings } from './findings.ts';
+import { findTaggedTest } from './tagged-test.ts';
 
 export const defectDojoDefinition: PluginDefinition<'output', DefectDojoConfig, Output> = {
   handlerName: 'defectdojo',
@@ -37,6 +38,8 @@ export const defectDojoDefinition: PluginDefinition<'output', DefectDojoConfig, 
 };
 
 const leadId = z.coerce.number().int().positive();
+/** How soon to look again at a test DefectDojo is still importing into (a 300-finding import takes ~25 s). */
+const IMPORT_POLL_MS = 5_000;
 
 class DefectDojoOutput implements Output {
   private readonly api: DefectDojoApi;
@@ -53,7 +56,8 @@ class DefectDojoOutput implements Output {
 
   async publish(req: OutputPublishRequest): Promise<OutputPublishResult> {
     const { check, signal } = req;
-    const nothingNew = req.leaks.length === 0 && (req.report.status === 'skipped' || !this.ctx.config.import_empty_reports);
+    const nothingNew =
+      req.leaks.length === 0 && req.unscanned.length === 0 && (req.report.status === 'skipped' || !this.ctx.config.import_empty_reports);
     if (nothingNew) return { status: 'skipped', findings: [] };
     const context = await ensureContext(
       this.api,
@@ -68,6 +72,7 @@ class DefectDojoOutput implements Output {
       signal,
     );
     const testId = (await this.existingTest(req)) ?? (await this.importAfterGrace(req, context.engagementId));
+    if (req.unscanned.length > 0) await this.api.describeTest(testId, unscannedNote(req.unscanned), signal);
     const found = await toOutputFindings(this.api, await this.api.findingsOfTest(testId, signal), signal);
     const findings = [...found, ...this.dropped(req, found)];
     req.log.info('DefectDojo test ready', { test_id: testId, findings: found.length, sent: req.leaks.length });
@@ -99,20 +104,39 @@ class DefectDojoOutput implements Output {
 
   /**
    * A test an earlier attempt created: recorded by id from a successful import, or found by the check's tag when the
-   * answer was lost. A tagged test is only taken when its import completed (percent_complete 100): DefectDojo does
-   * not roll back a failed import, and an abandoned half-imported test would hide findings.
+   * answer was lost. A tagged test is only taken when its import completed (percent_complete 100); one still
+   * importing is waited for — rescheduled without using up an attempt, never imported a second time — and only one
+   * that stopped moving for the grace period counts as abandoned (see tagged-test.ts).
    */
   private async existingTest(req: OutputPublishRequest): Promise<number | undefined> {
     if (req.previous?.externalId) {
       const t = await this.api.getTest(Number(req.previous.externalId), req.signal).catch(() => undefined);
       if (t) return t.id;
     }
-    const scanTag = scanTagOf(req.scanName);
-    const tagged = await this.api.findTestsByTag(req.check.id, req.signal);
-    const mine = tagged.filter((t) => t.tags.map((x) => x.toLowerCase()).includes(scanTag)).sort((a, b) => a.id - b.id);
-    const complete = mine.find((t) => t.percent_complete === 100);
-    if (complete) await req.saveExternalId(String(complete.id));
-    return complete?.id;
+    const found = await findTaggedTest(this.api, {
+      checkTag: req.check.id.toLowerCase(),
+      scanTag: scanTagOf(req.scanName),
+      abandonAfterMs: this.graceMs(),
+      signal: req.signal,
+    });
+    if (found.kind === 'complete') {
+      await req.saveExternalId(String(found.testId));
+      return found.testId;
+    }
+    if (found.kind === 'importing') {
+      throw new RetryableError(
+        `DefectDojo is still importing this check's report into test ${found.testId} (percent_complete ${found.percent}, ${found.findings} findings so far, last progress ${Math.round(found.idleMs / 1000)} s ago); waiting for it instead of importing a second time`,
+        { retryAfterMs: IMPORT_POLL_MS, rateLimited: true },
+      );
+    }
+    if (found.kind === 'abandoned') {
+      req.log.warn('DefectDojo tests of this check stopped importing; importing again', { test_ids: found.testIds, idle_s: Math.round(found.idleMs / 1000) });
+    }
+    return undefined;
+  }
+
+  private graceMs(): number {
+    return (this.ctx.config.import_grace_seconds ?? 2 * this.ctx.config.timeout_seconds) * 1000;
   }
 
   /**
@@ -120,7 +144,7 @@ class DefectDojoOutput implements Output {
    * wait (without using up attempts) until the grace period has passed before importing again.
    */
   private async importAfterGrace(req: OutputPublishRequest, engagementId: number): Promise<number> {
-    const graceMs = (this.ctx.config.import_grace_seconds ?? 2 * this.ctx.config.timeout_seconds) * 1000;
+    const graceMs = this.graceMs();
     const since = req.previous?.attemptedAt;
     if (since !== undefined && Date.now() - since < graceMs) {
       const waitMs = graceMs - (Date.now() - since);
@@ -163,4 +187,13 @@ class DefectDojoOutput implements Output {
 
 function scanTagOf(scan: string): string {
   return `secbot-scan:${scan.toLowerCase().replace(/[^a-z0-9_.:-]/g, '_')}`;
+}
+
+const MAX_LISTED = 200;
+
+/** The test's description: what SecBot could not scan in this check's range, so DefectDojo users see it too. */
+export function unscannedNote(files: readonly { file: string; commit: string; description: string }[]): string {
+  const lines = files.slice(0, MAX_LISTED).map((f) => `- \`${f.file.replace(/`/g, "'")}\` (commit ${f.commit.slice(0, 8)}): ${f.description}`);
+  const more = files.length > MAX_LISTED ? [`- … and ${files.length - MAX_LISTED} more`] : [];
+  return [`SecBot could not scan ${files.length} file(s) of this check (binary, or larger than max_target_megabytes):`, ...lines, ...more].join('\n');
 }
