@@ -155,7 +155,7 @@ export class CheckStore {
       const c = input.context;
       const head = await this.queue.queueHead();
       const rows = await this.db.all<{ created: number; tasks: number }>(
-        acceptNewStatement().bind({
+        ACCEPT_NEW.bind({
           id: input.checkId,
           key: input.deliveryKey,
           event_type: c.eventType,
@@ -326,31 +326,29 @@ const INSERT_DELIVERY = new Prepared(
     VALUES (${p('key')}, ${p('check_id')}, ${p('event_type')}, ${p('outcome')}, ${p('now')}) ON CONFLICT (key) DO NOTHING`,
 );
 
-let acceptNew: Prepared | null = null;
-
-/** Postgres: a new check, its task graph, its publication rows, its MR link and the delivery, as one statement. */
-function acceptNewStatement(): Prepared {
-  acceptNew ??= new Prepared(() => {
-    const tasks = TaskQueue.newCheckCtes();
-    return sql`WITH ck AS (
-      INSERT INTO checks (id, generation, state, error, event_type, host, project_path, commit_sha, ref_name, job_name,
-        context, created_at, updated_at, finished_at, verdict)
-      SELECT CAST(${p('id')} AS text), 1, 'planned', NULL, CAST(${p('event_type')} AS text), CAST(${p('host')} AS text),
-        CAST(${p('project_path')} AS text), CAST(${p('commit_sha')} AS text), CAST(${p('ref_name')} AS text),
-        CAST(${p('job_name')} AS text), CAST(${p('context')} AS text), CAST(${p('now')} AS bigint), CAST(${p('now')} AS bigint),
-        NULL, 'in_progress'
-      WHERE NOT EXISTS (SELECT 1 FROM deliveries WHERE key = CAST(${p('key')} AS text))
-      ON CONFLICT (id) DO NOTHING RETURNING id
-    ), ${tasks.ctes}, ${PublicationStore.newCheckCtes()}, dl AS (
-      INSERT INTO deliveries (key, check_id, event_type, outcome, received_at)
-      SELECT CAST(${p('key')} AS text), ck.id, CAST(${p('event_type')} AS text), 'accepted', CAST(${p('now')} AS bigint) FROM ck
-      ON CONFLICT (key) DO NOTHING RETURNING 1
-    )
-    SELECT (SELECT count(*) FROM ck)::int AS created, ${tasks.counts},
-      (SELECT count(*) FROM pub)::int + (SELECT count(*) FROM mr)::int + (SELECT count(*) FROM dl)::int AS recorded`;
-  });
-  return acceptNew;
-}
+/**
+ * Postgres: a new check, its task graph, its publication rows, its MR link and the delivery, as one statement. Built
+ * on first use (Prepared renders lazily), after the modules whose CTEs it embeds are loaded.
+ */
+const ACCEPT_NEW = new Prepared(() => {
+  const tasks = TaskQueue.newCheckCtes();
+  return sql`WITH ck AS (
+    INSERT INTO checks (id, generation, state, error, event_type, host, project_path, commit_sha, ref_name, job_name,
+      context, created_at, updated_at, finished_at, verdict)
+    SELECT CAST(${p('id')} AS text), 1, 'planned', NULL, CAST(${p('event_type')} AS text), CAST(${p('host')} AS text),
+      CAST(${p('project_path')} AS text), CAST(${p('commit_sha')} AS text), CAST(${p('ref_name')} AS text),
+      CAST(${p('job_name')} AS text), CAST(${p('context')} AS text), CAST(${p('now')} AS bigint), CAST(${p('now')} AS bigint),
+      NULL, 'in_progress'
+    WHERE NOT EXISTS (SELECT 1 FROM deliveries WHERE key = CAST(${p('key')} AS text))
+    ON CONFLICT (id) DO NOTHING RETURNING id
+  ), ${tasks.ctes}, ${PublicationStore.newCheckCtes()}, dl AS (
+    INSERT INTO deliveries (key, check_id, event_type, outcome, received_at)
+    SELECT CAST(${p('key')} AS text), ck.id, CAST(${p('event_type')} AS text), 'accepted', CAST(${p('now')} AS bigint) FROM ck
+    ON CONFLICT (key) DO NOTHING RETURNING 1
+  )
+  SELECT (SELECT count(*) FROM ck)::int AS created, ${tasks.counts},
+    (SELECT count(*) FROM pub)::int + (SELECT count(*) FROM mr)::int + (SELECT count(*) FROM dl)::int AS recorded`;
+});
 
 const ANSWER_KEY = new Prepared(
   () => sql`SELECT c.rev, c.generation, c.created_at, ${taskStateKeySql(sql`c.id`, sql`c.generation`)} AS tasks,
