@@ -5,5 +5,4 @@ CREATE TABLE "revisions" (
 --> statement-breakpoint
 ALTER TABLE "checks" ADD COLUMN "rev" integer DEFAULT 0 NOT NULL;--> statement-breakpoint
 ALTER TABLE "tasks" ADD COLUMN "rev" integer DEFAULT 0 NOT NULL;--> statement-breakpoint
-CREATE INDEX "leak_outputs_external_idx" ON "leak_outputs" USING btree ("output","external_id");--> statement-breakpoint
-CREATE INDEX "tasks_rev_idx" ON "tasks" USING btree ("check_id","generation","rev");
+CREATE INDEX "leak_outputs_external_idx" ON "leak_outputs" USING btree ("output","external_id");

@@ -83,13 +83,12 @@ export const EMBEDDED_MIGRATIONS: { sqlite: EmbeddedMigration[]; pg: EmbeddedMig
     },
     {
       "tag": "0006_answer_cache",
-      "when": 1796196169145,
-      "hash": "f27fc8b7dd5c802556e13d900721162023161dda7237a3865e23df865ac7191b",
+      "when": 1796198176810,
+      "hash": "cebc78701c1c0dec76e6e0caffe637187a9c04590c2d74287cecb916ef15b7d8",
       "statements": [
         "CREATE TABLE `revisions` (\n\t`name` text PRIMARY KEY NOT NULL,\n\t`rev` integer NOT NULL\n);",
         "ALTER TABLE `checks` ADD `rev` integer DEFAULT 0 NOT NULL;",
         "ALTER TABLE `tasks` ADD `rev` integer DEFAULT 0 NOT NULL;",
-        "CREATE INDEX `tasks_rev_idx` ON `tasks` (`check_id`,`generation`,`rev`);",
         "CREATE INDEX `leak_outputs_external_idx` ON `leak_outputs` (`output`,`external_id`);"
       ]
     }
@@ -175,14 +174,13 @@ export const EMBEDDED_MIGRATIONS: { sqlite: EmbeddedMigration[]; pg: EmbeddedMig
     },
     {
       "tag": "0006_answer_cache",
-      "when": 1796196169858,
-      "hash": "0d1a12b9ff596288cee8430dcd9ac4ab02a1b5b77aa56996bf44895e6d6c73a7",
+      "when": 1796198177485,
+      "hash": "567615708990c45962b4e2de3370085e50126deff235fe3f4cac485f58952119",
       "statements": [
         "CREATE TABLE \"revisions\" (\n\t\"name\" text PRIMARY KEY NOT NULL,\n\t\"rev\" integer NOT NULL\n);",
         "ALTER TABLE \"checks\" ADD COLUMN \"rev\" integer DEFAULT 0 NOT NULL;",
         "ALTER TABLE \"tasks\" ADD COLUMN \"rev\" integer DEFAULT 0 NOT NULL;",
-        "CREATE INDEX \"leak_outputs_external_idx\" ON \"leak_outputs\" USING btree (\"output\",\"external_id\");",
-        "CREATE INDEX \"tasks_rev_idx\" ON \"tasks\" USING btree (\"check_id\",\"generation\",\"rev\");"
+        "CREATE INDEX \"leak_outputs_external_idx\" ON \"leak_outputs\" USING btree (\"output\",\"external_id\");"
       ]
     }
   ]

@@ -83,7 +83,6 @@ export const tasks = sqliteTable(
     index('tasks_ready_idx').on(t.fairTag, t.id).where(sql`state = 'queued'`),
     index('tasks_fair_key_idx').on(t.fairKey, t.fairTag).where(sql`state IN ('queued', 'blocked')`),
     index('tasks_lease_idx').on(t.leaseUntil).where(sql`state = 'running'`),
-    index('tasks_rev_idx').on(t.checkId, t.generation, t.rev),
   ],
 );
 
