@@ -83,12 +83,13 @@ export const EMBEDDED_MIGRATIONS: { sqlite: EmbeddedMigration[]; pg: EmbeddedMig
     },
     {
       "tag": "0006_answer_cache",
-      "when": 1796198176810,
-      "hash": "cebc78701c1c0dec76e6e0caffe637187a9c04590c2d74287cecb916ef15b7d8",
+      "when": 1796198471455,
+      "hash": "f27fc8b7dd5c802556e13d900721162023161dda7237a3865e23df865ac7191b",
       "statements": [
         "CREATE TABLE `revisions` (\n\t`name` text PRIMARY KEY NOT NULL,\n\t`rev` integer NOT NULL\n);",
         "ALTER TABLE `checks` ADD `rev` integer DEFAULT 0 NOT NULL;",
         "ALTER TABLE `tasks` ADD `rev` integer DEFAULT 0 NOT NULL;",
+        "CREATE INDEX `tasks_rev_idx` ON `tasks` (`check_id`,`generation`,`rev`);",
         "CREATE INDEX `leak_outputs_external_idx` ON `leak_outputs` (`output`,`external_id`);"
       ]
     }
@@ -174,7 +175,7 @@ export const EMBEDDED_MIGRATIONS: { sqlite: EmbeddedMigration[]; pg: EmbeddedMig
     },
     {
       "tag": "0006_answer_cache",
-      "when": 1796198177485,
+      "when": 1796198472051,
       "hash": "567615708990c45962b4e2de3370085e50126deff235fe3f4cac485f58952119",
       "statements": [
         "CREATE TABLE \"revisions\" (\n\t\"name\" text PRIMARY KEY NOT NULL,\n\t\"rev\" integer NOT NULL\n);",
