@@ -262,7 +262,7 @@ function startHttpRoles(modes: Mode[], d: Services, roles: WorkerRoles | null) {
         roles?.worker.poke();
         roles?.sync.poke();
       },
-      publications: { store: d.publications, publishersOf: (job) => publishersOf(workflow, job) },
+      publications: { publishersOf: (job) => publishersOf(workflow, job) },
     });
     serve(
       'intake',

@@ -10,7 +10,7 @@
  * Load generator: wrk (Debian package), 2 threads × 50 connections, on the same machine as the server (2 cores
  * shared: wrk takes a part of the CPU the server could use; compare ratios, not absolutes).
  *
- *   bun bench/intake/run.ts [--seconds 10] [--warmup 3] [--connections 50] [--threads 2] [--backends sqlite,postgres] [--rounds 2] [--think-ms 100]
+ *   bun bench/intake/run.ts [--seconds 10] [--warmup 3] [--connections 50] [--threads 2] [--backends sqlite,postgres] [--rounds 2] [--think-ms 100] [--cases POST,POST-paced,GET]
  * Postgres: SECBOT_TEST_PG_URL (default postgres://secbot:secbot@127.0.0.1:5432/secbot). SECBOT_BENCH_BINARY runs another
  * build instead of dist/secbot (to compare commits).
  */
@@ -41,6 +41,8 @@ const CONNS = Number(opt('connections', '50'));
 const THREADS = Number(opt('threads', '2'));
 const BACKENDS = opt('backends', 'sqlite,postgres').split(',') as DbKind[];
 const ROUNDS = Number(opt('rounds', '2'));
+/** Which cases to measure (all by default); GET needs checks, so without POST a short POST run stores some first. */
+const CASES = new Set(opt('cases', 'POST,POST-paced,GET').split(','));
 /** Mean think time per connection for the bounded-load POST case: 50 connections × 1 request per (100 ms + latency) ≈ 450–500 req/s. */
 const THINK_MS = Number(opt('think-ms', '100'));
 
@@ -218,12 +220,12 @@ async function backendCase(kind: DbKind, bodyFile: string, post: string, get: st
   const secbot = await startSecbot(kind);
   try {
     // Rounds alternate bare and SecBot so that drift in the machine's load (fsync latency above all) hits both.
-    for (let round = 1; round <= ROUNDS; round++) {
+    for (let round = 1; round <= ROUNDS && CASES.has('POST'); round++) {
       for (const t of [bare, secbot]) {
         await measure({ backend: kind, what: 'POST', server: t.server, pid: t.postPid, url: t.postUrl, script: post, args: [bodyFile, '', TOKEN], stored: t.stored.count });
       }
     }
-    for (const t of [bare, secbot]) {
+    for (const t of CASES.has('POST-paced') || !CASES.has('POST') ? [bare, secbot] : []) {
       await measure({ backend: kind, what: 'POST-paced', server: t.server, pid: t.postPid, url: t.postUrl, script: post, args: [bodyFile, '', TOKEN], stored: t.stored.count });
     }
     await Bun.sleep(500); // requests still in flight when wrk stopped
@@ -233,7 +235,7 @@ async function backendCase(kind: DbKind, bodyFile: string, post: string, get: st
     const someId = readFileSync(join(work, 'ids-secbot.txt'), 'utf8').split('\n')[0];
     const sample = (await (await fetch(`${secbot.getUrl}v1/security/gitlab/check/${someId}`)).json()) as { status: string };
     if (sample.status !== 'in_progress') throw new Error(`unexpected gate answer ${JSON.stringify(sample)}`);
-    for (let round = 1; round <= ROUNDS; round++) {
+    for (let round = 1; round <= ROUNDS && CASES.has('GET'); round++) {
       for (const t of [bare, secbot]) {
         await measure({ backend: kind, what: 'GET', server: t.server, pid: t.getPid, url: t.getUrl, script: get, args: [join(work, `ids-${t.server}.txt`), t.getPrefix] });
       }
@@ -271,6 +273,7 @@ async function main() {
   console.log('|---|---|---:|---:|---:|---:|---:|---:|');
   for (const kind of BACKENDS) {
     for (const what of ['POST', 'POST-paced', 'GET'] as const) {
+      if (!rows.some((x) => x.backend === kind && x.what === what)) continue;
       const b = medianRow(rows.filter((x) => x.backend === kind && x.what === what && x.server === 'bare'));
       const s = medianRow(rows.filter((x) => x.backend === kind && x.what === what && x.server === 'secbot'));
       const label =

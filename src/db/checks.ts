@@ -8,9 +8,10 @@ import type { CheckContext, CheckRecord } from '../core/check.ts';
 import type { GateStatus } from '../core/gate.ts';
 import type { MaskedContext } from '../core/results.ts';
 import type { TaskSpec } from '../core/planning.ts';
-import type { TaskQueue } from '../queue/task-queue.ts';
+import { TaskQueue, taskStateKeySql } from '../queue/task-queue.ts';
 import type { EnqueueOptions } from '../queue/types.ts';
-import type { Db } from './database.ts';
+import { type Db, Prepared } from './database.ts';
+import { type PublicationEvent, PublicationStore } from './publications.ts';
 
 export interface CheckRow extends CheckRecord {
   state: 'planned' | 'error';
@@ -27,8 +28,11 @@ export interface AcceptInput {
   /** The job's plan, or an error to record (several jobs matched). */
   plan: { jobName: string; tasks: TaskSpec[] } | { error: string };
   enqueue: EnqueueOptions;
-  /** Runs in the same transaction once the outcome is known, duplicates included (e.g. recording the MR a commit heads). */
-  after?: (tx: Db, result: AcceptResult) => Promise<void>;
+  /**
+   * Recorded in the same transaction whatever the outcome, duplicates included: the publication outbox rows of the
+   * job's publishers and the merge request the commit heads.
+   */
+  publication?: PublicationEvent;
 }
 
 /** The queue's fairness key of a check: its GitLab instance and project, so projects take turns in the queue. */
@@ -60,19 +64,24 @@ export class CheckStore {
   private pending: PendingAccept[] = [];
   private flushing = false;
 
+  private readonly publications: PublicationStore;
+
   constructor(
     readonly db: Db,
     private readonly queue: TaskQueue,
-  ) {}
+  ) {
+    this.publications = new PublicationStore(db);
+  }
 
   /**
    * Stores a delivery: resolves once its check and tasks are committed. On SQLite, deliveries that arrive together
    * share one transaction (group commit): each runs in its own savepoint, so one failing delivery rolls back alone,
    * and all of them resolve only after the one COMMIT (one fsync for the group instead of one each). Postgres
-   * connections commit concurrently, so there every delivery keeps its own transaction.
+   * connections commit concurrently, so there every delivery keeps its own transaction; the common case, a new
+   * delivery of a commit without a check, is one statement (one round trip, atomic by itself).
    */
   accept(input: AcceptInput, now = Date.now()): Promise<AcceptResult> {
-    if (this.db.dialect !== 'sqlite') return this.db.tx((tx) => this.acceptIn(tx, input, now));
+    if (this.db.dialect !== 'sqlite') return this.acceptPostgres(input, now);
     return new Promise<AcceptResult>((resolve, reject) => {
       this.pending.push({ input, now, resolve, reject });
       // setImmediate: the deliveries whose requests were read in this turn of the event loop join the group.
@@ -98,6 +107,19 @@ export class CheckStore {
   private async flushAll(): Promise<void> {
     while (this.pending.length > 0) {
       const group = this.pending.splice(0, MAX_GROUP);
+      // Usually every delivery succeeds: one transaction without savepoints. If one fails, the whole group rolled
+      // back (nothing stored) and goes again with a savepoint each, so the failing delivery rolls back alone.
+      const results = await this.db
+        .tx(async (tx) => {
+          const out: AcceptResult[] = [];
+          for (const p of group) out.push(await this.acceptIn(tx, p.input, p.now));
+          return out;
+        })
+        .catch(() => null);
+      if (results) {
+        for (const [i, p] of group.entries()) p.resolve(results[i]!);
+        continue;
+      }
       const outcomes: ({ ok: true; result: AcceptResult } | { ok: false; error: unknown })[] = [];
       try {
         await this.db.tx(async (tx) => {
@@ -123,28 +145,58 @@ export class CheckStore {
     }
   }
 
-  private async acceptIn(tx: Db, input: AcceptInput, now: number): Promise<AcceptResult> {
-    const seen = await tx.all<{ check_id: string | null }>(
-      sql`SELECT check_id FROM deliveries WHERE key = ${input.deliveryKey}`,
-    );
-    if (seen.length > 0) {
-      const dup: AcceptResult = { outcome: 'duplicate_delivery', checkId: input.checkId, generation: 0, tasks: 0, recordedError: null };
-      await input.after?.(tx, dup);
-      return dup;
+  /**
+   * A new delivery of a commit without a check (the common case) is written by one statement; anything else (the
+   * delivery or the check exists, a re-run after an error, a plan that is an error) by the general path. The one
+   * statement writes nothing unless it creates the check, so falling back after it is safe.
+   */
+  private async acceptPostgres(input: AcceptInput, now: number): Promise<AcceptResult> {
+    if ('tasks' in input.plan && input.plan.tasks.length > 0) {
+      const c = input.context;
+      const head = await this.queue.queueHead();
+      const rows = await this.db.all<{ created: number; tasks: number }>(
+        ACCEPT_NEW.bind({
+          id: input.checkId,
+          key: input.deliveryKey,
+          event_type: c.eventType,
+          host: c.host,
+          project_path: c.projectPath,
+          commit_sha: c.commitSha,
+          ref_name: c.ref.name,
+          job_name: input.plan.jobName,
+          context: JSON.stringify(c),
+          now,
+          ...TaskQueue.enqueueValues(input.plan.tasks, input.enqueue, fairKeyOf(c), head),
+          ...PublicationStore.eventValues(input.publication ?? { publishers: [], mergeRequest: null }),
+        }),
+      );
+      const r = rows[0];
+      if (r && Number(r.created) === 1) {
+        this.queue.wakeWorkers();
+        return { outcome: 'accepted', checkId: input.checkId, generation: 1, tasks: Number(r.tasks), recordedError: null };
+      }
     }
-    const result = await this.createOrRerun(tx, input, now);
-    await input.after?.(tx, result);
-    await tx.run(sql`
-      INSERT INTO deliveries (key, check_id, event_type, outcome, received_at)
-      VALUES (${input.deliveryKey}, ${input.checkId}, ${input.context.eventType}, ${result.outcome}, ${now})
-      ON CONFLICT (key) DO NOTHING`);
+    return this.db.tx((tx) => this.acceptIn(tx, input, now));
+  }
+
+  private async acceptIn(tx: Db, input: AcceptInput, now: number): Promise<AcceptResult> {
+    const record = (tx: Db, created = false) =>
+      input.publication ? this.publications.recordEvent(tx, { checkId: input.checkId, created, ...input.publication }) : undefined;
+    const [known] = await tx.all<Known>(KNOWN.bind({ key: input.deliveryKey, id: input.checkId }));
+    if (known?.seen) {
+      await record(tx);
+      return { outcome: 'duplicate_delivery', checkId: input.checkId, generation: 0, tasks: 0, recordedError: null };
+    }
+    const result = await this.createOrRerun(tx, input, now, known?.generation === null || known?.generation === undefined ? null : known);
+    await record(tx, result.outcome === 'accepted');
+    await tx.run(
+      INSERT_DELIVERY.bind({ key: input.deliveryKey, check_id: input.checkId, event_type: input.context.eventType, outcome: result.outcome, now }),
+    );
     return result;
   }
 
-  private async createOrRerun(tx: Db, input: AcceptInput, now: number): Promise<AcceptResult> {
-    const existing = await tx.all<{ generation: number; state: string; verdict: string | null }>(
-      sql`SELECT generation, state, verdict FROM checks WHERE id = ${input.checkId}`,
-    );
+  private async createOrRerun(tx: Db, input: AcceptInput, now: number, prevCheck: Known | null): Promise<AcceptResult> {
+    const existing = prevCheck ? [prevCheck] : [];
     const c = input.context;
     const error = 'error' in input.plan ? input.plan.error : null;
     const jobName = 'jobName' in input.plan ? input.plan.jobName : null;
@@ -152,12 +204,12 @@ export class CheckStore {
     const verdict = error ? 'error' : 'in_progress';
     const base = { checkId: input.checkId, recordedError: error };
     if (existing.length === 0) {
-      const inserted = await tx.all<{ id: string }>(sql`
-        INSERT INTO checks (id, generation, state, error, event_type, host, project_path, commit_sha, ref_name,
-          job_name, context, created_at, updated_at, finished_at, verdict)
-        VALUES (${input.checkId}, 1, ${state}, ${error}, ${c.eventType}, ${c.host}, ${c.projectPath}, ${c.commitSha},
-          ${c.ref.name}, ${jobName}, ${JSON.stringify(c)}, ${now}, ${now}, ${error ? now : null}, ${verdict})
-        ON CONFLICT (id) DO NOTHING RETURNING id`);
+      const inserted = await tx.all<{ id: string }>(
+        INSERT_CHECK.bind({
+          id: input.checkId, state, error, event_type: c.eventType, host: c.host, project_path: c.projectPath, commit_sha: c.commitSha,
+          ref_name: c.ref.name, job_name: jobName, context: JSON.stringify(c), now, finished_at: error ? now : null, verdict,
+        }),
+      );
       if (inserted.length === 0) return { ...base, outcome: 'exists', generation: 1, tasks: 0, recordedError: null };
       const tasks = 'tasks' in input.plan ? await this.queue.enqueue(tx, input.checkId, 1, input.plan.tasks, input.enqueue, fairKeyOf(c)) : 0;
       return { ...base, outcome: 'accepted', generation: 1, tasks };
@@ -168,7 +220,7 @@ export class CheckStore {
     }
     const generation = Number(prev.generation) + 1;
     const bumped = await tx.run(sql`
-      UPDATE checks SET generation = ${generation}, state = ${state}, error = ${error}, job_name = ${jobName},
+      UPDATE checks SET generation = ${generation}, state = ${state}, error = ${error}, job_name = ${jobName}, rev = rev + 1,
         context = ${JSON.stringify(c)}, updated_at = ${now}, finished_at = ${error ? now : null}, verdict = ${verdict}
       WHERE id = ${input.checkId} AND generation = ${prev.generation}`);
     if (bumped === 0) return { ...base, outcome: 'exists', generation, tasks: 0, recordedError: null };
@@ -192,7 +244,7 @@ export class CheckStore {
     return this.db.tx(async (tx) => {
       const generation = check.generation + 1;
       const bumped = await tx.run(sql`
-        UPDATE checks SET generation = ${generation}, state = 'planned', error = NULL, job_name = ${jobName},
+        UPDATE checks SET generation = ${generation}, state = 'planned', error = NULL, job_name = ${jobName}, rev = rev + 1,
           updated_at = ${now}, finished_at = NULL, verdict = 'in_progress'
         WHERE id = ${check.id} AND generation = ${check.generation}`);
       if (bumped === 0) return null;
@@ -216,7 +268,18 @@ export class CheckStore {
       if (masked.targetBranch) ctx.mergeRequest.targetBranch = masked.targetBranch;
       if (masked.mrTitle) ctx.mergeRequest.title = masked.mrTitle;
     }
-    await db.run(sql`UPDATE checks SET context = ${JSON.stringify(ctx)}, ref_name = ${ctx.ref.name}, updated_at = ${now} WHERE id = ${id}`);
+    await db.run(sql`UPDATE checks SET context = ${JSON.stringify(ctx)}, ref_name = ${ctx.ref.name}, updated_at = ${now}, rev = rev + 1
+      WHERE id = ${id}`);
+  }
+
+  /**
+   * What identifies the state of a check's gate answer, in one statement (./answer-rev.ts): its revision (every UPDATE
+   * of a check row bumps it too), generation and creation time (a check pruned and created again is another check),
+   * its tasks' revisions and the triage revision. Equal keys mean an equal answer, up to the triage TTL. Null: no check.
+   */
+  async answerKey(id: string): Promise<Record<string, unknown> | null> {
+    const rows = await this.db.all<Record<string, unknown>>(ANSWER_KEY.bind({ id }));
+    return rows[0] ?? null;
   }
 
   async get(id: string, db: Db = this.db): Promise<CheckRow | null> {
@@ -227,7 +290,7 @@ export class CheckStore {
   /** Records the verdict the worker computed after a task settled; `finished_at` keeps the first final time. */
   async setVerdict(id: string, generation: number, verdict: GateStatus, final: boolean, db: Db = this.db, now = Date.now()): Promise<boolean> {
     const changed = await db.run(sql`
-      UPDATE checks SET verdict = ${verdict}, updated_at = ${now},
+      UPDATE checks SET verdict = ${verdict}, updated_at = ${now}, rev = rev + 1,
         finished_at = CASE WHEN ${final ? 1 : 0} = 1 THEN COALESCE(finished_at, ${now}) ELSE NULL END
       WHERE id = ${id} AND generation = ${generation} AND (verdict IS NULL OR verdict <> ${verdict})`);
     return changed > 0;
@@ -243,6 +306,55 @@ export class CheckStore {
     return rows.map(toCheckRow);
   }
 }
+
+const p = (name: string) => sql.placeholder(name);
+/** Whether the delivery was seen, and the check of its commit if there is one (generation null: none). */
+type Known = { seen: number | null; generation: number | null; state: string | null; verdict: string | null };
+const KNOWN = new Prepared(
+  () => sql`SELECT (SELECT 1 FROM deliveries WHERE key = ${p('key')}) AS seen, c.generation, c.state, c.verdict
+    FROM (SELECT 1 AS one) AS o LEFT JOIN checks c ON c.id = ${p('id')}`,
+);
+const INSERT_CHECK = new Prepared(
+  () => sql`INSERT INTO checks (id, generation, state, error, event_type, host, project_path, commit_sha, ref_name,
+      job_name, context, created_at, updated_at, finished_at, verdict)
+    VALUES (${p('id')}, 1, ${p('state')}, ${p('error')}, ${p('event_type')}, ${p('host')}, ${p('project_path')}, ${p('commit_sha')},
+      ${p('ref_name')}, ${p('job_name')}, ${p('context')}, ${p('now')}, ${p('now')}, ${p('finished_at')}, ${p('verdict')})
+    ON CONFLICT (id) DO NOTHING RETURNING id`,
+);
+const INSERT_DELIVERY = new Prepared(
+  () => sql`INSERT INTO deliveries (key, check_id, event_type, outcome, received_at)
+    VALUES (${p('key')}, ${p('check_id')}, ${p('event_type')}, ${p('outcome')}, ${p('now')}) ON CONFLICT (key) DO NOTHING`,
+);
+
+/**
+ * Postgres: a new check, its task graph, its publication rows, its MR link and the delivery, as one statement. Built
+ * on first use (Prepared renders lazily), after the modules whose CTEs it embeds are loaded.
+ */
+const ACCEPT_NEW = new Prepared(() => {
+  const tasks = TaskQueue.newCheckCtes();
+  return sql`WITH ck AS (
+    INSERT INTO checks (id, generation, state, error, event_type, host, project_path, commit_sha, ref_name, job_name,
+      context, created_at, updated_at, finished_at, verdict)
+    SELECT CAST(${p('id')} AS text), 1, 'planned', NULL, CAST(${p('event_type')} AS text), CAST(${p('host')} AS text),
+      CAST(${p('project_path')} AS text), CAST(${p('commit_sha')} AS text), CAST(${p('ref_name')} AS text),
+      CAST(${p('job_name')} AS text), CAST(${p('context')} AS text), CAST(${p('now')} AS bigint), CAST(${p('now')} AS bigint),
+      NULL, 'in_progress'
+    WHERE NOT EXISTS (SELECT 1 FROM deliveries WHERE key = CAST(${p('key')} AS text))
+    ON CONFLICT (id) DO NOTHING RETURNING id
+  ), ${tasks.ctes}, ${PublicationStore.newCheckCtes()}, dl AS (
+    INSERT INTO deliveries (key, check_id, event_type, outcome, received_at)
+    SELECT CAST(${p('key')} AS text), ck.id, CAST(${p('event_type')} AS text), 'accepted', CAST(${p('now')} AS bigint) FROM ck
+    ON CONFLICT (key) DO NOTHING RETURNING 1
+  )
+  SELECT (SELECT count(*) FROM ck)::int AS created, ${tasks.counts},
+    (SELECT count(*) FROM pub)::int + (SELECT count(*) FROM mr)::int + (SELECT count(*) FROM dl)::int AS recorded`;
+});
+
+const ANSWER_KEY = new Prepared(
+  () => sql`SELECT c.rev, c.generation, c.created_at, ${taskStateKeySql(sql`c.id`, sql`c.generation`)} AS tasks,
+      (SELECT rev FROM revisions WHERE name = 'triage') AS triage
+    FROM checks c WHERE c.id = ${sql.placeholder('id')}`,
+);
 
 function toCheckRow(r: Record<string, unknown>): CheckRow {
   const ctx = JSON.parse(String(r.context)) as CheckContext;

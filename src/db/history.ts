@@ -5,10 +5,14 @@
  *
  * The one invariant everything rests on: a coverage row is written in the same transaction as the leaks its scan
  * found. Whoever reads coverage first and leaks second therefore knows every leak of every covered history.
+ *
+ * Writes that change what a gate answer rests on bump its revision in the same transaction (./answer-rev.ts): the
+ * check's own for its links to leaks, the triage revision for what is shared (outputs' findings, novelty).
  */
 import { sql, type SQL } from 'drizzle-orm';
 import type { CheckLeak, LeakKind, LeakRecord } from '../core/leaks.ts';
 import type { ScanReport } from '../core/results.ts';
+import { bumpRev, bumpTriageRev } from './answer-rev.ts';
 import type { Db } from './database.ts';
 
 export const projectKey = (c: { host: string; projectPath: string }) => `${c.host}/${c.projectPath}`;
@@ -64,6 +68,7 @@ export class HistoryStore {
 
   /** Records a completed scan: its leaks, their novelty, the check's own and inherited links, and its coverage. */
   async recordScan(tx: Db, k: Key & { createdAt: number }, project: string, scan: string, report: ScanReport, now = Date.now()): Promise<void> {
+    await bumpRev(tx, k.checkId);
     const own = report.leaks;
     for (const part of chunks(own)) {
       const values = part.map((l) => sql`(${project}, ${scan}, ${l.leakKey}, ${l.kind}, ${l.commit}, ${l.ruleId}, ${l.description},
@@ -109,6 +114,8 @@ export class HistoryStore {
       if (won.length === 0) continue;
       await tx.run(sql`UPDATE leaks SET is_new = 1 WHERE project = ${project} AND scan = ${scan}
         AND leak_key IN (${list(won.map((w) => w.leak_key))})`);
+      // A leak found before may be new after all (its first sight lost a race): every check inheriting it shows that.
+      await bumpTriageRev(tx);
     }
   }
 
@@ -150,38 +157,52 @@ export class HistoryStore {
   }
 
   async saveLeakOutputs(project: string, scan: string, output: string, checkId: string, rows: readonly LeakOutputInput[], now = Date.now()): Promise<void> {
-    for (const part of chunks(rows)) {
-      const values = part.map((r) => sql`(${project}, ${scan}, ${r.leakKey}, ${output}, ${r.externalId}, ${r.url}, ${r.title},
-        ${r.severity}, ${r.open ? 1 : 0}, ${now}, NULL, ${checkId}, ${now}, ${now})`);
-      await this.db.run(sql`INSERT INTO leak_outputs (project, scan, leak_key, output, external_id, url, title, severity,
-          open, state_at, refresh_error, check_id, created_at, updated_at)
-        VALUES ${sql.join(values, sql`, `)}
-        ON CONFLICT (project, scan, leak_key, output, external_id) DO UPDATE SET url = excluded.url, title = excluded.title,
-          severity = excluded.severity, open = excluded.open, state_at = excluded.state_at, refresh_error = NULL,
-          updated_at = excluded.updated_at`);
-    }
+    await this.db.tx(async (tx) => {
+      for (const part of chunks(rows)) {
+        const values = part.map((r) => sql`(${project}, ${scan}, ${r.leakKey}, ${output}, ${r.externalId}, ${r.url}, ${r.title},
+          ${r.severity}, ${r.open ? 1 : 0}, ${now}, NULL, ${checkId}, ${now}, ${now})`);
+        await tx.run(sql`INSERT INTO leak_outputs (project, scan, leak_key, output, external_id, url, title, severity,
+            open, state_at, refresh_error, check_id, created_at, updated_at)
+          VALUES ${sql.join(values, sql`, `)}
+          ON CONFLICT (project, scan, leak_key, output, external_id) DO UPDATE SET url = excluded.url, title = excluded.title,
+            severity = excluded.severity, open = excluded.open, state_at = excluded.state_at, refresh_error = NULL,
+            updated_at = excluded.updated_at`);
+      }
+      if (rows.length > 0) await bumpTriageRev(tx);
+    });
   }
 
-  /** After triage was read again: each external finding's state, or why reading it failed. */
+  /**
+   * After triage was read again: each external finding's state, or why reading it failed. Only a change of what an
+   * answer shows (open, or the refresh error) bumps the triage revision; unchanged rows just get the new time.
+   */
   async updateStates(
     output: string,
     updates: readonly { externalId: string; open: boolean }[] | { externalIds: readonly string[]; error: string },
     now = Date.now(),
   ): Promise<void> {
-    if ('error' in updates) {
-      for (const part of chunks(updates.externalIds)) {
-        await this.db.run(sql`UPDATE leak_outputs SET refresh_error = ${updates.error}, updated_at = ${now}
-          WHERE output = ${output} AND external_id IN (${list(part)})`);
+    await this.db.tx(async (tx) => {
+      let changed = 0;
+      if ('error' in updates) {
+        for (const part of chunks(updates.externalIds)) {
+          changed += await tx.run(sql`UPDATE leak_outputs SET refresh_error = ${updates.error}, updated_at = ${now}
+            WHERE output = ${output} AND external_id IN (${list(part)})
+              AND (refresh_error IS NULL OR refresh_error <> ${updates.error})`);
+        }
+      } else {
+        for (const open of [true, false]) {
+          const ids = updates.filter((u) => u.open === open).map((u) => u.externalId);
+          for (const part of chunks(ids)) {
+            changed += await tx.run(sql`UPDATE leak_outputs SET open = ${open ? 1 : 0}, state_at = ${now},
+                refresh_error = NULL, updated_at = ${now}
+              WHERE output = ${output} AND external_id IN (${list(part)}) AND (open <> ${open ? 1 : 0} OR refresh_error IS NOT NULL)`);
+            await tx.run(sql`UPDATE leak_outputs SET state_at = ${now}, updated_at = ${now}
+              WHERE output = ${output} AND external_id IN (${list(part)}) AND state_at < ${now}`);
+          }
+        }
       }
-      return;
-    }
-    for (const open of [true, false]) {
-      const ids = updates.filter((u) => u.open === open).map((u) => u.externalId);
-      for (const part of chunks(ids)) {
-        await this.db.run(sql`UPDATE leak_outputs SET open = ${open ? 1 : 0}, state_at = ${now}, refresh_error = NULL,
-            updated_at = ${now} WHERE output = ${output} AND external_id IN (${list(part)})`);
-      }
-    }
+      if (changed > 0) await bumpTriageRev(tx);
+    });
   }
 }
 

@@ -80,6 +80,18 @@ export const EMBEDDED_MIGRATIONS: { sqlite: EmbeddedMigration[]; pg: EmbeddedMig
         "CREATE INDEX `publications_due_idx` ON `publications` (`due_at`);",
         "CREATE TABLE `published_statuses` (\n\t`check_id` text NOT NULL,\n\t`notifier` text NOT NULL,\n\t`target` text NOT NULL,\n\t`name` text NOT NULL,\n\t`state` text NOT NULL,\n\t`description` text NOT NULL,\n\t`pipeline_id` integer,\n\t`updated_at` integer NOT NULL,\n\tPRIMARY KEY(`check_id`, `notifier`, `target`)\n);"
       ]
+    },
+    {
+      "tag": "0006_answer_cache",
+      "when": 1796198471455,
+      "hash": "f27fc8b7dd5c802556e13d900721162023161dda7237a3865e23df865ac7191b",
+      "statements": [
+        "CREATE TABLE `revisions` (\n\t`name` text PRIMARY KEY NOT NULL,\n\t`rev` integer NOT NULL\n);",
+        "ALTER TABLE `checks` ADD `rev` integer DEFAULT 0 NOT NULL;",
+        "ALTER TABLE `tasks` ADD `rev` integer DEFAULT 0 NOT NULL;",
+        "CREATE INDEX `tasks_rev_idx` ON `tasks` (`check_id`,`generation`,`rev`);",
+        "CREATE INDEX `leak_outputs_external_idx` ON `leak_outputs` (`output`,`external_id`);"
+      ]
     }
   ],
   "pg": [
@@ -159,6 +171,17 @@ export const EMBEDDED_MIGRATIONS: { sqlite: EmbeddedMigration[]; pg: EmbeddedMig
         "CREATE TABLE \"publications\" (\n\t\"check_id\" text NOT NULL,\n\t\"notifier\" text NOT NULL,\n\t\"dirty\" integer NOT NULL,\n\t\"due_at\" bigint,\n\t\"lease_owner\" text,\n\t\"lease_until\" bigint,\n\t\"attempts\" integer NOT NULL,\n\t\"last_error\" text,\n\t\"state_key\" text,\n\t\"created_at\" bigint NOT NULL,\n\t\"updated_at\" bigint NOT NULL,\n\tCONSTRAINT \"publications_check_id_notifier_pk\" PRIMARY KEY(\"check_id\",\"notifier\")\n);",
         "CREATE TABLE \"published_statuses\" (\n\t\"check_id\" text NOT NULL,\n\t\"notifier\" text NOT NULL,\n\t\"target\" text NOT NULL,\n\t\"name\" text NOT NULL,\n\t\"state\" text NOT NULL,\n\t\"description\" text NOT NULL,\n\t\"pipeline_id\" bigint,\n\t\"updated_at\" bigint NOT NULL,\n\tCONSTRAINT \"published_statuses_check_id_notifier_target_pk\" PRIMARY KEY(\"check_id\",\"notifier\",\"target\")\n);",
         "CREATE INDEX \"publications_due_idx\" ON \"publications\" USING btree (\"due_at\");"
+      ]
+    },
+    {
+      "tag": "0006_answer_cache",
+      "when": 1796198472051,
+      "hash": "567615708990c45962b4e2de3370085e50126deff235fe3f4cac485f58952119",
+      "statements": [
+        "CREATE TABLE \"revisions\" (\n\t\"name\" text PRIMARY KEY NOT NULL,\n\t\"rev\" integer NOT NULL\n);",
+        "ALTER TABLE \"checks\" ADD COLUMN \"rev\" integer DEFAULT 0 NOT NULL;",
+        "ALTER TABLE \"tasks\" ADD COLUMN \"rev\" integer DEFAULT 0 NOT NULL;",
+        "CREATE INDEX \"leak_outputs_external_idx\" ON \"leak_outputs\" USING btree (\"output\",\"external_id\");"
       ]
     }
   ]

@@ -5,9 +5,11 @@
 import postgres from 'postgres';
 import type { SQL } from 'drizzle-orm';
 import { PgDialect } from 'drizzle-orm/pg-core';
-import { DatabaseUnavailableError, type Db, type Row } from './database.ts';
+import { DatabaseUnavailableError, type Db, isBound, type Query, type Rendered, type Row } from './database.ts';
 
 const dialect = new PgDialect();
+const toQuery = (q: SQL): Rendered => dialect.sqlToQuery(q);
+const render = (q: Query): Rendered => (isBound(q) ? q.prepared.render('postgres', q.values, toQuery) : toQuery(q));
 
 export interface PostgresOptions {
   maxConnections?: number;
@@ -52,14 +54,15 @@ class PgDb implements Db {
     private readonly timeoutMs: number,
   ) {}
 
-  async all<T = Row>(query: SQL): Promise<T[]> {
-    const q = dialect.sqlToQuery(query);
-    const rows = await withDeadline(this.client.unsafe(q.sql, q.params as postgres.ParameterOrJSON<never>[], { prepare: true }), this.timeoutMs, 'a statement');
+  async all<T = Row>(query: Query): Promise<T[]> {
+    const q = render(query);
+    const prepare = !(isBound(query) && query.prepared.opts.planEachRun);
+    const rows = await withDeadline(this.client.unsafe(q.sql, q.params as postgres.ParameterOrJSON<never>[], { prepare }), this.timeoutMs, 'a statement');
     return rows as unknown as T[];
   }
 
-  async run(query: SQL): Promise<number> {
-    const q = dialect.sqlToQuery(query);
+  async run(query: Query): Promise<number> {
+    const q = render(query);
     const res = await withDeadline(this.client.unsafe(q.sql, q.params as postgres.ParameterOrJSON<never>[], { prepare: true }), this.timeoutMs, 'a statement');
     return res.count;
   }

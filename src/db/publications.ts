@@ -9,7 +9,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { nowSql } from '../queue/clock.ts';
 import type { PublishedStatus } from '../plugins/types.ts';
-import type { Db } from './database.ts';
+import { type Db, Prepared } from './database.ts';
 
 export interface PublicationRow {
   checkId: string;
@@ -29,6 +29,13 @@ export interface MergeRequestLink {
 
 const list = (values: readonly string[]): SQL => sql.join(values.map((v) => sql`${v}`), sql`, `);
 
+/** `markDue` of one check, without forgetting (every delivery of a job without publishers runs it). */
+const MARK_DUE_ONE = new Prepared(
+  (d) => sql`UPDATE publications SET dirty = dirty + 1, updated_at = ${nowSql(d)},
+      due_at = CASE WHEN due_at IS NOT NULL AND due_at > ${nowSql(d)} AND attempts > 0 THEN due_at ELSE ${nowSql(d)} END
+    WHERE check_id = ${sql.placeholder('id')}`,
+);
+
 export class PublicationStore {
   constructor(readonly db: Db) {}
 
@@ -36,7 +43,7 @@ export class PublicationStore {
    * An event for a check was accepted (or was a duplicate): make sure the publishers of its job have a row, record the
    * merge request the commit heads, and mark the check due. Runs inside the intake's transaction.
    */
-  async recordEvent(tx: Db, e: { checkId: string; publishers: readonly string[]; mergeRequest: { projectId: number; iid: number } | null }): Promise<void> {
+  async recordEvent(tx: Db, e: PublicationEvent & { checkId: string; created?: boolean }): Promise<void> {
     const now = nowSql(tx.dialect);
     for (const notifier of e.publishers) {
       await tx.run(sql`INSERT INTO publications (check_id, notifier, dirty, due_at, attempts, created_at, updated_at)
@@ -47,7 +54,37 @@ export class PublicationStore {
         VALUES (${e.checkId}, ${e.mergeRequest.projectId}, ${e.mergeRequest.iid}, 'open', ${now}, ${now})
         ON CONFLICT (check_id, project_id, mr_iid) DO UPDATE SET state = 'open', updated_at = excluded.updated_at`);
     }
-    await this.markDue(tx, [e.checkId], { forget: e.mergeRequest !== null });
+    // A check created in this transaction has no other rows to mark: the ones just inserted are due already.
+    if (!e.created) await this.markDue(tx, [e.checkId], { forget: e.mergeRequest !== null });
+  }
+
+  /**
+   * Postgres: `recordEvent` for the check that CTE `ck` (column `id`) of one statement creates, as CTEs of that
+   * statement (the intake's one-round-trip path, src/db/checks.ts); bind `eventValues`. The check is new: no other
+   * rows of it exist to mark due.
+   */
+  static newCheckCtes(): SQL {
+    const now = nowSql('postgres');
+    const p = (name: string) => sql.placeholder(name);
+    return sql`pub AS (
+      INSERT INTO publications (check_id, notifier, dirty, due_at, attempts, created_at, updated_at)
+      SELECT ck.id, n.notifier, 1, ${now}, 0, ${now}, ${now}
+      FROM ck, jsonb_array_elements_text(CAST(${p('pub_publishers')} AS text)::jsonb) AS n(notifier)
+      ON CONFLICT (check_id, notifier) DO NOTHING RETURNING 1
+    ), mr AS (
+      INSERT INTO check_merge_requests (check_id, project_id, mr_iid, state, created_at, updated_at)
+      SELECT ck.id, CAST(${p('pub_mr_project')} AS bigint), CAST(${p('pub_mr_iid')} AS bigint), 'open', ${now}, ${now}
+      FROM ck WHERE CAST(${p('pub_mr_iid')} AS bigint) IS NOT NULL
+      ON CONFLICT (check_id, project_id, mr_iid) DO UPDATE SET state = 'open', updated_at = excluded.updated_at RETURNING 1
+    )`;
+  }
+
+  static eventValues(e: PublicationEvent): Record<string, unknown> {
+    return {
+      pub_publishers: JSON.stringify(e.publishers),
+      pub_mr_project: e.mergeRequest?.projectId ?? null,
+      pub_mr_iid: e.mergeRequest?.iid ?? null,
+    };
   }
 
   /**
@@ -56,6 +93,7 @@ export class PublicationStore {
    */
   async markDue(db: Db, checkIds: readonly string[], o: { forget?: boolean } = {}): Promise<number> {
     if (checkIds.length === 0) return 0;
+    if (checkIds.length === 1 && !o.forget) return db.run(MARK_DUE_ONE.bind({ id: checkIds[0] }));
     const now = nowSql(db.dialect);
     const forget = o.forget ? sql`, state_key = NULL` : sql``;
     return db.run(sql`UPDATE publications SET dirty = dirty + 1, updated_at = ${now}${forget},
@@ -247,6 +285,12 @@ export class PublicationStore {
   async releaseLease(name: string, owner: string): Promise<void> {
     await this.db.run(sql`DELETE FROM leases WHERE name = ${name} AND owner = ${owner}`);
   }
+}
+
+/** What an accepted (or repeated) event means for publishing: the publishers of its job, the MR its commit heads. */
+export interface PublicationEvent {
+  publishers: readonly string[];
+  mergeRequest: { projectId: number; iid: number } | null;
 }
 
 export interface NoteKey {

@@ -1,10 +1,12 @@
 /**
  * What scans and outputs recorded for a check generation, and the per-channel notification ledger. Every write is
- * an upsert keyed by (check, generation, …), so a retried task simply overwrites its own earlier attempt.
+ * an upsert keyed by (check, generation, …), so a retried task simply overwrites its own earlier attempt. Each write
+ * bumps the check's answer revision in its transaction (./answer-rev.ts).
  */
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import type { LeakRecord } from '../core/leaks.ts';
 import type { OutputFinding, OutputVerdict, ScanReport } from '../core/results.ts';
+import { bumpRev } from './answer-rev.ts';
 import type { Db } from './database.ts';
 
 export interface StoredScan {
@@ -44,13 +46,22 @@ export class ResultStore {
   constructor(readonly db: Db) {}
 
   async saveScan(k: Key, scan: string, r: ScanReport, db: Db = this.db, now = Date.now()): Promise<void> {
-    await db.run(sql`
+    await this.write(db, k.checkId, sql`
       INSERT INTO scan_results (check_id, generation, scan, status, finding_count, report, leaks, summary, created_at)
       VALUES (${k.checkId}, ${k.generation}, ${scan}, ${r.status}, ${r.findingCount}, ${r.reportJson},
         ${JSON.stringify(r.leaks.map(leakSummary))}, ${JSON.stringify(r.summary)}, ${now})
       ON CONFLICT (check_id, generation, scan) DO UPDATE SET status = excluded.status,
         finding_count = excluded.finding_count, report = excluded.report, leaks = excluded.leaks,
         summary = excluded.summary, created_at = excluded.created_at`);
+  }
+
+  /** One write with the answer revision bump, atomic (in the caller's transaction, or one of its own). */
+  private async write(db: Db, checkId: string, statement: SQL): Promise<number> {
+    return db.tx(async (tx) => {
+      const n = await tx.run(statement);
+      if (n > 0) await bumpRev(tx, checkId);
+      return n;
+    });
   }
 
   async scans(k: Key, db: Db = this.db): Promise<StoredScan[]> {
@@ -88,7 +99,7 @@ export class ResultStore {
 
   /** Records that an attempt is about to send to the output, before the request leaves. */
   async markOutputAttempt(k: Key, scan: string, output: string, now = Date.now()): Promise<void> {
-    await this.db.run(sql`
+    await this.write(this.db, k.checkId, sql`
       INSERT INTO output_results (check_id, generation, scan, output, status, findings, attempted_at, created_at, updated_at)
       VALUES (${k.checkId}, ${k.generation}, ${scan}, ${output}, 'pending', '[]', ${now}, ${now}, ${now})
       ON CONFLICT (check_id, generation, scan, output) DO UPDATE SET attempted_at = excluded.attempted_at,
@@ -96,13 +107,13 @@ export class ResultStore {
   }
 
   async clearOutputAttempt(k: Key, scan: string, output: string, now = Date.now()): Promise<void> {
-    await this.db.run(sql`UPDATE output_results SET attempted_at = NULL, updated_at = ${now}
+    await this.write(this.db, k.checkId, sql`UPDATE output_results SET attempted_at = NULL, updated_at = ${now}
       WHERE check_id = ${k.checkId} AND generation = ${k.generation} AND scan = ${scan} AND output = ${output}`);
   }
 
   /** Records an output's external id as soon as it exists, so a retry finds it instead of creating a second one. */
   async saveOutputExternalId(k: Key, scan: string, output: string, externalId: string, now = Date.now()): Promise<void> {
-    await this.db.run(sql`
+    await this.write(this.db, k.checkId, sql`
       INSERT INTO output_results (check_id, generation, scan, output, status, external_id, findings, created_at, updated_at)
       VALUES (${k.checkId}, ${k.generation}, ${scan}, ${output}, 'pending', ${externalId}, '[]', ${now}, ${now})
       ON CONFLICT (check_id, generation, scan, output) DO UPDATE SET external_id = excluded.external_id,
@@ -110,7 +121,7 @@ export class ResultStore {
   }
 
   async saveOutput(k: Key, o: Omit<StoredOutput, 'refreshError' | 'attemptedAt'>, now = Date.now()): Promise<void> {
-    await this.db.run(sql`
+    await this.write(this.db, k.checkId, sql`
       INSERT INTO output_results (check_id, generation, scan, output, status, external_id, external_url, findings,
         verdict, verdict_at, refresh_error, created_at, updated_at)
       VALUES (${k.checkId}, ${k.generation}, ${o.scan}, ${o.output}, ${o.status}, ${o.externalId}, ${o.externalUrl},
@@ -162,13 +173,13 @@ export class ResultStore {
     now = Date.now(),
   ): Promise<boolean> {
     if (onlyFrom) {
-      const changed = await this.db.run(sql`UPDATE notifications SET state = ${state}, detail = ${detail}, updated_at = ${now}
+      const changed = await this.write(this.db, k.checkId, sql`UPDATE notifications SET state = ${state}, detail = ${detail}, updated_at = ${now}
         WHERE check_id = ${k.checkId} AND generation = ${k.generation} AND output = ${k.output}
           AND notifier = ${k.notifier} AND channel = ${k.channel}
           AND state IN (${sql.join(onlyFrom.map((s) => sql`${s}`), sql`, `)})`);
       return changed > 0;
     }
-    await this.db.run(sql`
+    await this.write(this.db, k.checkId, sql`
       INSERT INTO notifications (check_id, generation, output, notifier, channel, state, detail, created_at, updated_at)
       VALUES (${k.checkId}, ${k.generation}, ${k.output}, ${k.notifier}, ${k.channel}, ${state}, ${detail}, ${now}, ${now})
       ON CONFLICT (check_id, generation, output, notifier, channel) DO UPDATE SET state = excluded.state,

@@ -12,6 +12,8 @@ import { responseSchemas } from './openapi/document.ts';
 import { ADMIN_OPERATIONS, ADMIN_SECURITY_SCHEMES, GATE_OPERATION } from './openapi/operations.ts';
 import { resultsAuth } from './results-auth.ts';
 
+const JSON_HEADERS = { 'content-type': 'application/json;charset=utf-8' };
+
 export function resultsApp(
   deps: Omit<AppDeps, 'operations' | 'securitySchemes'> & {
     status: StatusService;
@@ -35,8 +37,14 @@ export function resultsApp(
           message: 'security_check_id must be <PREFIX>_<64 hex digits> (see the pipeline snippet in the docs)',
         };
       }
-      const full = await deps.status.status(id);
-      return auth.bearerOk(request.headers.get('authorization')) ? full : limitedAnswer(full);
+      const { body, cached } = await deps.status.answer(id);
+      if (!auth.bearerOk(request.headers.get('authorization'))) {
+        if (!cached) return limitedAnswer(body);
+        cached.limited ??= limitedAnswer(cached.body);
+        return cached.limited;
+      }
+      // A cached answer was checked against the response schema when it was first sent; its JSON goes out as is.
+      return cached ? (new Response(cached.json, { headers: JSON_HEADERS }) as never) : body;
     },
     { response: responseSchemas(GATE_OPERATION) },
   );

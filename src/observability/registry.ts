@@ -26,6 +26,8 @@ function labelText(names: readonly string[], values: readonly string[], extra = 
   return parts.length ? `{${parts.join(',')}}` : '';
 }
 
+const zero = () => ({ n: 0 });
+
 abstract class Labelled<V> implements Metric {
   protected series = new Map<string, { values: string[]; v: V }>();
   private owner: Owner | undefined;
@@ -35,12 +37,14 @@ abstract class Labelled<V> implements Metric {
     readonly labelNames: readonly string[],
     private readonly type: string,
   ) {}
+  /** On every request of every route: the key is built without intermediate arrays. */
   protected entry(labels: Labels, init: () => V): V {
-    const values = this.labelNames.map((n) => labels[n] ?? '');
-    const key = values.join('\u0000');
+    const names = this.labelNames;
+    let key = '';
+    for (let i = 0; i < names.length; i++) key += i === 0 ? (labels[names[i]!] ?? '') : `\u0000${labels[names[i]!] ?? ''}`;
     let e = this.series.get(key);
     if (!e) {
-      e = { values, v: init() };
+      e = { values: names.map((n) => labels[n] ?? ''), v: init() };
       this.series.set(key, e);
     }
     return e.v;
@@ -69,7 +73,7 @@ export class Counter extends Labelled<{ n: number }> {
     super(name, help, labelNames, 'counter');
   }
   inc(labels: Labels = {}, by = 1): void {
-    this.entry(labels, () => ({ n: 0 })).n += by;
+    this.entry(labels, zero).n += by;
   }
   get(labels: Labels = {}): number {
     return this.entry(labels, () => ({ n: 0 })).n;
@@ -103,11 +107,11 @@ export class Histogram extends Labelled<{ counts: number[]; sum: number; count: 
   ) {
     super(name, help, labelNames, 'histogram');
   }
+  private readonly init = () => ({ counts: this.buckets.map(() => 0), sum: 0, count: 0 });
   observe(labels: Labels, value: number): void {
-    const e = this.entry(labels, () => ({ counts: this.buckets.map(() => 0), sum: 0, count: 0 }));
-    this.buckets.forEach((b, i) => {
-      if (value <= b) e.counts[i]!++;
-    });
+    const e = this.entry(labels, this.init);
+    const buckets = this.buckets;
+    for (let i = 0; i < buckets.length; i++) if (value <= buckets[i]!) e.counts[i]!++;
     e.sum += value;
     e.count++;
   }

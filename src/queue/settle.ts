@@ -2,7 +2,8 @@
  * Recording what became of claimed tasks, many per transaction (one commit for a batch is what lets the queue keep
  * up on Postgres, where every commit waits for the disk). Each write is fenced by (id, attempt, owner): a worker
  * whose lease was lost cannot overwrite the state of the attempt that took over. Successful tasks of a batch are
- * settled by one statement; a worker may claim its next tasks in the same transaction.
+ * settled by one statement; a worker may claim its next tasks in the same transaction. Every change of a task's
+ * state, attempts or error bumps its `rev` (the gate's answer cache compares their sum, src/db/checks.ts).
  */
 import { sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/database.ts';
@@ -67,7 +68,7 @@ async function applyDone(tx: Db, tasks: readonly ClaimedTask[]): Promise<Set<num
   const ids = new Set<number>();
   for (const [owner, group] of byOwner) {
     const rows = await tx.all<{ id: number }>(sql`
-      UPDATE tasks SET state = 'done', finished_at = ${now}, last_error = NULL, lease_owner = NULL,
+      UPDATE tasks SET state = 'done', rev = rev + 1, finished_at = ${now}, last_error = NULL, lease_owner = NULL,
         lease_until = NULL, updated_at = ${now}
       WHERE state = 'running' AND lease_owner = ${owner} AND (id, attempts) IN (${pairs(tx, group)})
       RETURNING id`);
@@ -105,7 +106,7 @@ async function applyOther(tx: Db, { task, outcome }: Settlement): Promise<string
       set = sql`state = 'queued', attempts = attempts - 1, run_at = ${now}`;
       break;
   }
-  const changed = await tx.run(sql`UPDATE tasks SET ${set}, ${clearLease} WHERE ${fence}`);
+  const changed = await tx.run(sql`UPDATE tasks SET ${set}, rev = rev + 1, ${clearLease} WHERE ${fence}`);
   return changed === 1 ? state : null;
 }
 
@@ -134,6 +135,7 @@ async function releaseChildren(tx: Db, parentIds: number[]): Promise<number> {
   const rows = await tx.all<{ state: string }>(sql`
     UPDATE tasks SET
       state = CASE WHEN state = 'blocked' AND pending_parents - ${finished} <= 0 THEN 'queued' ELSE state END,
+      rev = rev + 1,
       run_at = CASE WHEN state = 'blocked' AND pending_parents - ${finished} <= 0 THEN ${now} ELSE run_at END,
       pending_parents = pending_parents - ${finished},
       updated_at = ${now}
@@ -151,7 +153,7 @@ export async function cancelDescendants(tx: Db, failedIds: number[]): Promise<nu
       SELECT child_id FROM task_deps WHERE parent_id IN (${ids})
       UNION SELECT d.child_id FROM task_deps d JOIN down ON d.parent_id = down.id
     )
-    UPDATE tasks SET state = 'cancelled', finished_at = ${now}, updated_at = ${now},
+    UPDATE tasks SET state = 'cancelled', rev = rev + 1, finished_at = ${now}, updated_at = ${now},
       last_error = 'not run: a task it depends on failed'
     WHERE id IN (SELECT id FROM down) AND state IN ('blocked', 'queued')`);
 }

@@ -13,8 +13,7 @@ import { planJob } from '../core/planning.ts';
 import { route } from '../core/routing.ts';
 import { classify, eventKind } from '../core/webhook.ts';
 import type { AcceptResult, CheckStore } from '../db/checks.ts';
-import type { PublicationStore } from '../db/publications.ts';
-import type { Db } from '../db/database.ts';
+import type { PublicationEvent } from '../db/publications.ts';
 import type { Logger } from '../log/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 
@@ -61,7 +60,7 @@ export interface IntakeDeps {
   /** Called after work was committed (the all-in-one process wakes its worker). */
   onWork?: () => void;
   /** Records, with the check, what publishing notifiers (gitlab) must show and the merge request a commit heads. */
-  publications?: { store: PublicationStore; publishersOf: (jobName: string) => string[] };
+  publications?: { publishersOf: (jobName: string) => string[] };
 }
 
 export class IntakeService {
@@ -128,7 +127,7 @@ export class IntakeService {
         context,
         plan,
         enqueue: { maxAttempts: w.maxAttempts, timeoutMs: w.taskTimeoutMs },
-        after: this.recordPublication(checkId, context, routed.kind === 'one' ? routed.job.name : null),
+        publication: this.publicationOf(context, routed.kind === 'one' ? routed.job.name : null),
       });
     } catch (err) {
       this.deps.logger.error('storing the delivery failed', { check_id: checkId, ...checkLogFields(context), error: err });
@@ -145,12 +144,12 @@ export class IntakeService {
   }
 
   /** Every accepted or repeated event of a check marks its publication due; an MR event also links the MR. */
-  private recordPublication(checkId: string, c: CheckContext, jobName: string | null) {
+  private publicationOf(c: CheckContext, jobName: string | null): PublicationEvent | undefined {
     const p = this.deps.publications;
     if (!p) return undefined;
     const publishers = jobName ? p.publishersOf(jobName) : [];
     const mergeRequest = c.mergeRequest && c.projectId !== null ? { projectId: c.projectId, iid: c.mergeRequest.iid } : null;
-    return (tx: Db) => p.store.recordEvent(tx, { checkId, publishers, mergeRequest });
+    return { publishers, mergeRequest };
   }
 
   private answer(d: DeliveryHeaders & { client?: ClientInfo }, outcome: string, status: number, body: Record<string, unknown>, at: LogContext): IntakeAnswer {

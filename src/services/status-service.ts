@@ -17,8 +17,14 @@ import type { RetentionStore } from '../db/retention.ts';
 import type { Logger } from '../log/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { Output } from '../plugins/types.ts';
+import { AnswerCache, type CachedAnswer } from './answer-cache.ts';
 import { buildDetails, type StatusBody } from './status-details.ts';
 import { loadVerdictInputs, verdictOf, type UnscannedPolicy, type VerdictStores } from './verdict.ts';
+
+function withoutTriage(key: Record<string, unknown>): Record<string, unknown> {
+  const { triage: _, ...rest } = key;
+  return rest;
+}
 
 export interface StatusDeps extends VerdictStores {
   checks: CheckStore;
@@ -42,35 +48,72 @@ const DEFAULT_REFRESH_WAIT_MS = 1500;
 
 export class StatusService {
   private inflight = new Map<string, Promise<void>>();
+  private readonly cache = new AnswerCache();
   /** Output name → time before which a failed refresh is not retried. */
   private failedUntil = new Map<string, number>();
 
   constructor(private readonly deps: StatusDeps) {}
 
   async status(checkId: string): Promise<StatusBody> {
-    const check = await this.deps.checks.get(checkId);
-    if (!check) {
+    return (await this.answer(checkId)).body;
+  }
+
+  /**
+   * The gate answer; `cached` when it is one computed earlier from the same answer key (the check's revision and its
+   * tasks' states), with triage younger than the TTL (src/services/answer-cache.ts): then this took one statement.
+   */
+  async answer(checkId: string): Promise<{ body: StatusBody; cached?: CachedAnswer }> {
+    // The key is read before anything the answer is computed from: a change in between only costs a miss later.
+    const key = await this.deps.checks.answerKey(checkId);
+    const hit = key ? this.cache.get(checkId, key, Date.now()) : undefined;
+    if (hit) {
+      this.deps.metrics.gateVerdicts.inc({ status: hit.body.status });
+      this.deps.logger.debug('gate answered', hit.logFields);
+      return { body: hit.body, cached: hit };
+    }
+    const check = key ? await this.deps.checks.get(checkId) : null;
+    if (!key || !check) {
       this.deps.metrics.gateVerdicts.inc({ status: 'not_started' });
       const why = await this.notStartedReason(checkId);
       this.deps.logger.debug('gate answered', { check_id: checkId, status: 'not_started', ...why });
-      return { status: 'not_started', security_check_id: checkId, ...why };
+      return { body: { status: 'not_started', security_check_id: checkId, ...why } };
     }
     let inputs = await loadVerdictInputs(this.deps, check);
     let verdict = verdictOf(check, inputs, this.deps.policy);
+    let settled = true;
     if (FINAL_STATUSES.has(verdict.status) && verdict.status !== 'error') {
       const due = this.due(inputs.leakOutputs);
       if (due.length > 0) {
-        const finished = await this.refresh(check, due);
+        settled = await this.refresh(check, due);
         inputs = await loadVerdictInputs(this.deps, check);
         verdict = verdictOf(check, inputs, this.deps.policy);
-        if (!finished) verdict = { ...verdict, stale: true };
+        if (!settled) verdict = { ...verdict, stale: true };
       }
     }
     await this.remember(check, verdict);
     this.deps.metrics.gateVerdicts.inc({ status: verdict.status });
-    this.deps.logger.debug('gate answered', { check_id: check.id, ...checkLogFields(check), status: verdict.status, reason: verdict.reason, stale: verdict.stale });
+    const logFields = { check_id: check.id, ...checkLogFields(check), status: verdict.status, reason: verdict.reason, stale: verdict.stale };
+    this.deps.logger.debug('gate answered', logFields);
     const notifications = await this.deps.results.notifications({ checkId: check.id, generation: check.generation });
-    return buildDetails(check, verdict, inputs, notifications);
+    const body = buildDetails(check, verdict, inputs, notifications);
+    // An answer waiting for a refresh still running is not kept: the refresh may change nothing the key covers.
+    // Only an answer resting on leaks depends on the (shared) triage revision.
+    if (settled) this.cache.set(checkId, { key: inputs.leaks.length > 0 ? key : withoutTriage(key), until: this.validUntil(verdict, inputs.leakOutputs), body, json: JSON.stringify(body), logFields });
+    return { body };
+  }
+
+  /**
+   * Until when an answer may be served again: for a final verdict, until the oldest triage it rests on becomes due for
+   * a refresh (or the refresh back-off of its output ends); other verdicts do not refresh.
+   */
+  private validUntil(verdict: GateVerdict, rows: readonly LeakOutputRow[]): number {
+    if (!FINAL_STATUSES.has(verdict.status) || verdict.status === 'error') return Number.POSITIVE_INFINITY;
+    let until = Number.POSITIVE_INFINITY;
+    for (const r of rows) {
+      if (r.externalId === '' || this.deps.outputs.get(r.output)?.refresh === undefined) continue;
+      until = Math.min(until, Math.max(r.stateAt + this.deps.ttlMs, this.failedUntil.get(r.output) ?? 0));
+    }
+    return until;
   }
 
   /**

@@ -24,6 +24,11 @@ export const checks = pgTable(
     updatedAt: ms('updated_at').notNull(),
     finishedAt: ms('finished_at'),
     verdict: text('verdict'),
+    /**
+     * Grows with every write of this row and of what the gate answer reads for this check alone (scan and output
+     * results, its leaks, notifications): the results process's answer cache compares it (src/db/answer-rev.ts).
+     */
+    rev: integer('rev').notNull().default(0),
   },
   (t) => [
     index('checks_created_idx').on(t.createdAt),
@@ -71,6 +76,8 @@ export const tasks = pgTable(
     fairKey: text('fair_key').notNull().default(''),
     /** Claim order before id: a key's next check gets max(head of the queue, the key's last pending tag) + 1. */
     fairTag: integer('fair_tag').notNull().default(0),
+    /** Grows with every change of state, attempts or last error: the gate's answer cache sums it per check. */
+    rev: integer('rev').notNull().default(0),
   },
   (t) => [
     uniqueIndex('tasks_check_name_uq').on(t.checkId, t.generation, t.name),
@@ -227,7 +234,11 @@ export const leakOutputs = pgTable(
     createdAt: ms('created_at').notNull(),
     updatedAt: ms('updated_at').notNull(),
   },
-  (t) => [primaryKey({ columns: [t.project, t.scan, t.leakKey, t.output, t.externalId] })],
+  (t) => [
+    primaryKey({ columns: [t.project, t.scan, t.leakKey, t.output, t.externalId] }),
+    /** Triage is read back by external id. */
+    index('leak_outputs_external_idx').on(t.output, t.externalId),
+  ],
 );
 
 /** First sight of each secret per project (rule, file, keyed hash of the value): what makes a finding "new". */
@@ -330,4 +341,13 @@ export const leases = pgTable('leases', {
   name: text('name').primaryKey(),
   owner: text('owner').notNull(),
   until: ms('until').notNull(),
+});
+
+/**
+ * Named revision counters. `triage` grows with every change of what outputs made of leaks (an import, a triage
+ * change read back) and of a leak's novelty: gate answers resting on leaks are computed again (src/db/answer-rev.ts).
+ */
+export const revisions = pgTable('revisions', {
+  name: text('name').primaryKey(),
+  rev: integer('rev').notNull(),
 });

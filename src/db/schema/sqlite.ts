@@ -23,6 +23,11 @@ export const checks = sqliteTable(
     updatedAt: integer('updated_at').notNull(),
     finishedAt: integer('finished_at'),
     verdict: text('verdict'),
+    /**
+     * Grows with every write of this row and of what the gate answer reads for this check alone (scan and output
+     * results, its leaks, notifications): the results process's answer cache compares it (src/db/answer-rev.ts).
+     */
+    rev: integer('rev').notNull().default(0),
   },
   (t) => [
     index('checks_created_idx').on(t.createdAt),
@@ -70,12 +75,18 @@ export const tasks = sqliteTable(
     fairKey: text('fair_key').notNull().default(''),
     /** Claim order before id: a key's next check gets max(head of the queue, the key's last pending tag) + 1. */
     fairTag: integer('fair_tag').notNull().default(0),
+    /** Grows with every change of state, attempts or last error: the gate's answer cache sums it per check. */
+    rev: integer('rev').notNull().default(0),
   },
   (t) => [
     uniqueIndex('tasks_check_name_uq').on(t.checkId, t.generation, t.name),
     index('tasks_ready_idx').on(t.fairTag, t.id).where(sql`state = 'queued'`),
     index('tasks_fair_key_idx').on(t.fairKey, t.fairTag).where(sql`state IN ('queued', 'blocked')`),
     index('tasks_lease_idx').on(t.leaseUntil).where(sql`state = 'running'`),
+    // SQLite only: the answer key's sum of revisions read from the index alone. Without it each task's whole record
+    // (payload first) is decoded to reach `rev`, which halved cached GETs; on Postgres the heap fetch is cheap and the
+    // extra index costs every task write.
+    index('tasks_rev_idx').on(t.checkId, t.generation, t.rev),
   ],
 );
 
@@ -226,7 +237,11 @@ export const leakOutputs = sqliteTable(
     createdAt: integer('created_at').notNull(),
     updatedAt: integer('updated_at').notNull(),
   },
-  (t) => [primaryKey({ columns: [t.project, t.scan, t.leakKey, t.output, t.externalId] })],
+  (t) => [
+    primaryKey({ columns: [t.project, t.scan, t.leakKey, t.output, t.externalId] }),
+    /** Triage is read back by external id. */
+    index('leak_outputs_external_idx').on(t.output, t.externalId),
+  ],
 );
 
 /** First sight of each secret per project (rule, file, keyed hash of the value): what makes a finding "new". */
@@ -329,4 +344,13 @@ export const leases = sqliteTable('leases', {
   name: text('name').primaryKey(),
   owner: text('owner').notNull(),
   until: integer('until').notNull(),
+});
+
+/**
+ * Named revision counters. `triage` grows with every change of what outputs made of leaks (an import, a triage
+ * change read back) and of a leak's novelty: gate answers resting on leaks are computed again (src/db/answer-rev.ts).
+ */
+export const revisions = sqliteTable('revisions', {
+  name: text('name').primaryKey(),
+  rev: integer('rev').notNull(),
 });
