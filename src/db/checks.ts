@@ -8,9 +8,10 @@ import type { CheckContext, CheckRecord } from '../core/check.ts';
 import type { GateStatus } from '../core/gate.ts';
 import type { MaskedContext } from '../core/results.ts';
 import type { TaskSpec } from '../core/planning.ts';
-import { TaskQueue, taskStateKeySql } from '../queue/task-queue.ts';
+import { TaskQueue } from '../queue/task-queue.ts';
 import type { EnqueueOptions } from '../queue/types.ts';
-import { type Db, Prepared } from './database.ts';
+import { ACCEPT_NEW, ANSWER_KEY, INSERT_CHECK, INSERT_DELIVERY, KNOWN, type Known } from './check-statements.ts';
+import type { Db } from './database.ts';
 import { type PublicationEvent, PublicationStore } from './publications.ts';
 
 export interface CheckRow extends CheckRecord {
@@ -306,55 +307,6 @@ export class CheckStore {
     return rows.map(toCheckRow);
   }
 }
-
-const p = (name: string) => sql.placeholder(name);
-/** Whether the delivery was seen, and the check of its commit if there is one (generation null: none). */
-type Known = { seen: number | null; generation: number | null; state: string | null; verdict: string | null };
-const KNOWN = new Prepared(
-  () => sql`SELECT (SELECT 1 FROM deliveries WHERE key = ${p('key')}) AS seen, c.generation, c.state, c.verdict
-    FROM (SELECT 1 AS one) AS o LEFT JOIN checks c ON c.id = ${p('id')}`,
-);
-const INSERT_CHECK = new Prepared(
-  () => sql`INSERT INTO checks (id, generation, state, error, event_type, host, project_path, commit_sha, ref_name,
-      job_name, context, created_at, updated_at, finished_at, verdict)
-    VALUES (${p('id')}, 1, ${p('state')}, ${p('error')}, ${p('event_type')}, ${p('host')}, ${p('project_path')}, ${p('commit_sha')},
-      ${p('ref_name')}, ${p('job_name')}, ${p('context')}, ${p('now')}, ${p('now')}, ${p('finished_at')}, ${p('verdict')})
-    ON CONFLICT (id) DO NOTHING RETURNING id`,
-);
-const INSERT_DELIVERY = new Prepared(
-  () => sql`INSERT INTO deliveries (key, check_id, event_type, outcome, received_at)
-    VALUES (${p('key')}, ${p('check_id')}, ${p('event_type')}, ${p('outcome')}, ${p('now')}) ON CONFLICT (key) DO NOTHING`,
-);
-
-/**
- * Postgres: a new check, its task graph, its publication rows, its MR link and the delivery, as one statement. Built
- * on first use (Prepared renders lazily), after the modules whose CTEs it embeds are loaded.
- */
-const ACCEPT_NEW = new Prepared(() => {
-  const tasks = TaskQueue.newCheckCtes();
-  return sql`WITH ck AS (
-    INSERT INTO checks (id, generation, state, error, event_type, host, project_path, commit_sha, ref_name, job_name,
-      context, created_at, updated_at, finished_at, verdict)
-    SELECT CAST(${p('id')} AS text), 1, 'planned', NULL, CAST(${p('event_type')} AS text), CAST(${p('host')} AS text),
-      CAST(${p('project_path')} AS text), CAST(${p('commit_sha')} AS text), CAST(${p('ref_name')} AS text),
-      CAST(${p('job_name')} AS text), CAST(${p('context')} AS text), CAST(${p('now')} AS bigint), CAST(${p('now')} AS bigint),
-      NULL, 'in_progress'
-    WHERE NOT EXISTS (SELECT 1 FROM deliveries WHERE key = CAST(${p('key')} AS text))
-    ON CONFLICT (id) DO NOTHING RETURNING id
-  ), ${tasks.ctes}, ${PublicationStore.newCheckCtes()}, dl AS (
-    INSERT INTO deliveries (key, check_id, event_type, outcome, received_at)
-    SELECT CAST(${p('key')} AS text), ck.id, CAST(${p('event_type')} AS text), 'accepted', CAST(${p('now')} AS bigint) FROM ck
-    ON CONFLICT (key) DO NOTHING RETURNING 1
-  )
-  SELECT (SELECT count(*) FROM ck)::int AS created, ${tasks.counts},
-    (SELECT count(*) FROM pub)::int + (SELECT count(*) FROM mr)::int + (SELECT count(*) FROM dl)::int AS recorded`;
-});
-
-const ANSWER_KEY = new Prepared(
-  () => sql`SELECT c.rev, c.generation, c.created_at, ${taskStateKeySql(sql`c.id`, sql`c.generation`)} AS tasks,
-      (SELECT rev FROM revisions WHERE name = 'triage') AS triage
-    FROM checks c WHERE c.id = ${sql.placeholder('id')}`,
-);
 
 function toCheckRow(r: Record<string, unknown>): CheckRow {
   const ctx = JSON.parse(String(r.context)) as CheckContext;
