@@ -38,7 +38,10 @@ async function killWorkerDuring(kind: DbKind, arm: (w: World) => void, reached: 
   const id = world.checkId('acme/faulty', leak);
   await world.waitFinal(id, 60_000);
   await world.until(async () => ['done', 'failed'].includes((await world.status(id)).notifications[0]?.state), 30_000, 'notification settled');
-  return { world, id, st: await world.status(id) };
+  const st = await world.status(id);
+  // Every leak pushed here must fail the check: if one ever does not, leave what the processes said in the test log.
+  if (st.status !== 'fail') console.error(`unexpected verdict ${JSON.stringify(st)}\n${world.logs.join('\n')}`);
+  return { world, id, st };
 }
 
 /** `secbot all` with a leak pushed after `arm` set up a fault; returns the final status once notifications settled. */
