@@ -313,6 +313,24 @@ describe('failures', () => {
     expect((res as { error: Error }).error.message).toContain('SECBOT_GITLEAKS_BIN');
   }, SLOW);
 
+  test('a gitleaks whose exit code and report disagree is never read as clean: RetryableError', async () => {
+    const repo = env.repo('acme/disagree');
+    const c1 = repo.commit({ files: { 'prod.env': awsLine(fakeAwsKey()) }, message: 'leak' });
+    // The real gitleaks runs (its report goes to stdout); the wrapper then loses its report or its exit code.
+    const real = env.settings().gitleaksBin;
+    for (const [name, script] of [
+      ['lost-report', `report=$("${real}" "$@"); status=$?; printf '[]'; exit $status`],
+      ['lost-exit-code', `"${real}" "$@"; exit 0`],
+    ] as const) {
+      const bin = join(env.root, `gitleaks-${name}`);
+      writeFileSync(bin, `#!/bin/sh\n${script}\n`, { mode: 0o755 });
+      const s = { ...env.settings(), gitleaksBin: bin };
+      const res = await outcome(env.scanner({}, s).scan(env.run(env.check({ projectPath: repo.name, commitSha: c1 }), s)));
+      expect((res as { error: Error }).error).toBeInstanceOf(RetryableError);
+      expect((res as { error: Error }).error.message).toMatch(/gitleaks exited \d but its report lists/);
+    }
+  }, SLOW);
+
   test('an aborted task stops with the abort reason', async () => {
     const repo = env.repo('acme/abort');
     const c1 = repo.commit({ files: { 'a.txt': 'a\n' }, message: 'a' });

@@ -98,6 +98,11 @@ export async function runGitleaks(req: GitleaksRequest): Promise<GitleaksResult>
     // gitleaks logs a failing `git log` (an unreadable object, say) at ERR level yet still exits 0: a silent gap.
     if (ERROR_LINE.test(stderr)) throw failure(req, res.exitCode, stderr);
     if (res.stdout.trim() === '') throw new RetryableError(`gitleaks exited ${res.exitCode} without writing its report:\n${tailLines(stderr)}`);
+    // Its exit code and its report must tell the same story: a report that lost its findings must never read as clean.
+    const emptyReport = /^\[\s*\]$/.test(res.stdout.trim());
+    if ((res.exitCode === LEAKS_EXIT_CODE) === emptyReport) {
+      throw new RetryableError(`gitleaks exited ${res.exitCode} but its report ${emptyReport ? 'lists no finding' : 'lists findings'}; scanning again`);
+    }
     return { exitCode: res.exitCode, rawReport: res.stdout, configSource: ws.configSource };
   } finally {
     await rm(root, { recursive: true, force: true });
