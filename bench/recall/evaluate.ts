@@ -39,19 +39,25 @@ export interface Score {
 
 /** `gitleaks dir` over `dir` (run from inside it, so paths are relative) with the given rules; returns the findings. */
 export async function runGitleaksDir(bin: string, dir: string, rulesToml: string): Promise<Finding[]> {
+  return runGitleaks(bin, rulesToml, (tmp) => ({ args: ['dir', ...common(tmp), '.'], cwd: dir }));
+}
+
+/** Flags both modes share; the report and config live in `tmp`, whose .gitleaksignore (none) is the one read. */
+function common(tmp: string): string[] {
+  return ['--no-banner', '--no-color', '--log-level', 'error', '--exit-code', '0', '--redact', '--config', join(tmp, 'rules.toml'),
+    '--gitleaks-ignore-path', tmp, '--report-format', 'json', '--report-path', join(tmp, 'report.json')];
+}
+
+/** Runs gitleaks with `rulesToml` written to a temporary folder; returns the findings of its JSON report. */
+async function runGitleaks(bin: string, rulesToml: string, how: (tmp: string) => { args: string[]; cwd: string }): Promise<Finding[]> {
   const tmp = mkdtempSync(join(tmpdir(), 'secbot-recall-'));
   try {
-    const config = join(tmp, 'rules.toml');
-    const report = join(tmp, 'report.json');
-    writeFileSync(config, rulesToml);
-    const proc = Bun.spawn(
-      [bin, 'dir', '--no-banner', '--no-color', '--log-level', 'error', '--exit-code', '0', '--redact', '--config', config,
-        '--gitleaks-ignore-path', tmp, '--report-format', 'json', '--report-path', report, '.'],
-      { cwd: dir, stdout: 'ignore', stderr: 'pipe' },
-    );
+    writeFileSync(join(tmp, 'rules.toml'), rulesToml);
+    const { args, cwd } = how(tmp);
+    const proc = Bun.spawn([bin, ...args], { cwd, stdout: 'ignore', stderr: 'pipe' });
     const [code, stderr] = await Promise.all([proc.exited, new Response(proc.stderr).text()]);
     if (code !== 0) throw new Error(`gitleaks exited ${code}: ${stderr.slice(-2000)}`);
-    return z.array(findingSchema).parse(await Bun.file(report).json());
+    return z.array(findingSchema).parse(await Bun.file(join(tmp, 'report.json')).json());
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
@@ -106,20 +112,5 @@ export function score(manifest: Manifest, findings: Finding[]): Score {
 
 /** `gitleaks git` over the whole history of a repository (all refs), as SecBot's `full` mode would read it. */
 export async function runGitleaksGit(bin: string, repo: string, rulesToml: string): Promise<Finding[]> {
-  const tmp = mkdtempSync(join(tmpdir(), 'secbot-recall-'));
-  try {
-    const config = join(tmp, 'rules.toml');
-    const report = join(tmp, 'report.json');
-    writeFileSync(config, rulesToml);
-    const proc = Bun.spawn(
-      [bin, 'git', '--no-banner', '--no-color', '--log-level', 'error', '--exit-code', '0', '--redact', '--config', config,
-        '--gitleaks-ignore-path', tmp, '--ignore-gitleaks-allow', '--report-format', 'json', '--report-path', report, repo],
-      { cwd: tmp, stdout: 'ignore', stderr: 'pipe' },
-    );
-    const [code, stderr] = await Promise.all([proc.exited, new Response(proc.stderr).text()]);
-    if (code !== 0) throw new Error(`gitleaks exited ${code}: ${stderr.slice(-2000)}`);
-    return z.array(findingSchema).parse(await Bun.file(report).json());
-  } finally {
-    rmSync(tmp, { recursive: true, force: true });
-  }
+  return runGitleaks(bin, rulesToml, (tmp) => ({ args: ['git', ...common(tmp), '--ignore-gitleaks-allow', repo], cwd: tmp }));
 }

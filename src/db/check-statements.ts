@@ -3,7 +3,8 @@
  * and bound by name (./database.ts `Prepared`).
  */
 import { sql } from 'drizzle-orm';
-import { TaskQueue, taskStateKeySql } from '../queue/task-queue.ts';
+import { newCheckCtes } from '../queue/task-graph.ts';
+import { taskStateKeySql } from '../queue/task-queue.ts';
 import { Prepared } from './database.ts';
 import { PublicationStore } from './publications.ts';
 
@@ -31,7 +32,7 @@ export const INSERT_DELIVERY = new Prepared(
  * on first use (Prepared renders lazily), after the modules whose CTEs it embeds are loaded.
  */
 export const ACCEPT_NEW = new Prepared(() => {
-  const tasks = TaskQueue.newCheckCtes();
+  const tasks = newCheckCtes();
   return sql`WITH ck AS (
     INSERT INTO checks (id, generation, state, error, event_type, host, project_path, commit_sha, ref_name, job_name,
       context, created_at, updated_at, finished_at, verdict)

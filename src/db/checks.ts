@@ -8,7 +8,8 @@ import type { CheckContext, CheckRecord } from '../core/check.ts';
 import type { GateStatus } from '../core/gate.ts';
 import type { MaskedContext } from '../core/results.ts';
 import type { TaskSpec } from '../core/planning.ts';
-import { TaskQueue } from '../queue/task-queue.ts';
+import { enqueueValues } from '../queue/task-graph.ts';
+import type { TaskQueue } from '../queue/task-queue.ts';
 import type { EnqueueOptions } from '../queue/types.ts';
 import { ACCEPT_NEW, ANSWER_KEY, INSERT_CHECK, INSERT_DELIVERY, KNOWN, type Known } from './check-statements.ts';
 import type { Db } from './database.ts';
@@ -167,7 +168,7 @@ export class CheckStore {
           job_name: input.plan.jobName,
           context: JSON.stringify(c),
           now,
-          ...TaskQueue.enqueueValues(input.plan.tasks, input.enqueue, fairKeyOf(c), head),
+          ...enqueueValues(input.plan.tasks, input.enqueue, fairKeyOf(c), head),
           ...PublicationStore.eventValues(input.publication ?? { publishers: [], mergeRequest: null }),
         }),
       );

@@ -13,7 +13,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { type Db, Prepared } from '../db/database.ts';
 import type { TaskSpec } from '../core/planning.ts';
-import { enqueueValues, insertGraph, newCheckCtes } from './task-graph.ts';
+import { insertGraph } from './task-graph.ts';
 import { nowSql } from './clock.ts';
 import type { ClaimedTask, EnqueueOptions, TaskEventRow, TaskRow } from './types.ts';
 import { cancelDescendants, recordEvents, settleIn, type SettleHook, type SettleResult, type Settlement } from './settle.ts';
@@ -46,16 +46,6 @@ export class TaskQueue {
     // Delivered when the transaction commits: idle workers in other processes wake at once instead of at their poll.
     if (tx.dialect === 'postgres') await tx.run(sql`SELECT pg_notify(${WORK_CHANNEL}, '')`);
     return inserted;
-  }
-
-  /** Postgres: the task graph as CTEs of the statement that creates a check (see ./task-graph.ts `newCheckCtes`). */
-  static newCheckCtes(): { ctes: SQL; counts: SQL } {
-    return newCheckCtes();
-  }
-
-  /** The values `newCheckCtes` binds; `head` from `queueHead`. */
-  static enqueueValues(specs: readonly TaskSpec[], opts: EnqueueOptions, fairKey: string, head: number): Record<string, unknown> {
-    return enqueueValues(specs, opts, fairKey, head);
   }
 
   /**
