@@ -24,6 +24,7 @@ export function placeholderExamples(): Example[] {
     '{{ db_password }}', '%(password)s', 'your-password', 'your_password_here', 'my-secret-password', 'dummy', 'example-password',
     'password', 'secret', 'test1234', 'fake-secret', 'placeholder', 'REDACTED', 'null', 'None', 'true', 'os.environ.get("PW")',
     'env("DB_PASSWORD")', 'getpass.getpass()', '/run/secrets/db_password', 'tiger', 'postgres', 'hunter2', 'password123', 'key_1234',
+    'AKIAXXXXXXXXXXXXXXXX',
   ];
   return values.map((v, i) => ex(`placeholders/${i}/app.ini`, `[db]\npassword = ${v}\napi_token = ${v}\n`));
 }
@@ -35,5 +36,13 @@ export function providerTokenExamples(): { rule: string; example: Example }[] {
     { rule: 'aws-access-token', example: ex('a/k.cfg', `aws_access_key_id = "AKIA${random(13)}KEY"`) },
     { rule: 'aws-access-token', example: ex('b/k.cfg', `aws_access_key_id = "AKIAXXXX${random(12)}"`) },
     { rule: 'aws-access-token', example: ex('c/k.cfg', `aws_access_key_id = "AKIATEST${random(12)}"`) },
+    // A genuine id whose entropy is under gitleaks' floor of 3 (about 1 in 5,400 ids): the pack lowers the floor.
+    { rule: 'aws-access-token', example: ex('d/.env', `AWS_ACCESS_KEY_ID=${lowEntropyAwsKeyId()}`) },
   ];
+}
+
+/** AKIA and 16 characters drawn from three random letters (6/5/5): Shannon entropy about 2.3, under gitleaks' 3. */
+function lowEntropyAwsKeyId(): string {
+  const [x, y, z] = [...new Set(base32(64).toUpperCase().replace(/[^B-HJLMNO-Z]/g, ''))] as [string, string, string];
+  return `AKIA${`${x}${y}${z}`.repeat(5)}${x}`;
 }
