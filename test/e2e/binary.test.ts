@@ -128,8 +128,7 @@ for (const layout of ['all on sqlite', 'separate processes on postgres'] as cons
       const res = await w.deliver(HEADERS.push, pushPayload({ gitlabUrl: w.gitlab.url, path: 'team/service', before: base, after: leak }));
       expect(res.status).toBe(200);
       const id = w.checkId('team/service', leak);
-      const st = await w.waitFinal(id, 60_000);
-      expect(st.status).toBe('fail');
+      const st = await w.expectFinal(id, 'fail', 60_000);
       await w.until(() => w.slack.messages.length === 1, 20_000, 'slack message');
       expect(w.dojo.state.tests).toHaveLength(1);
       w.dojo.triage(Number(st.findings[0].url.split('/').pop()), { risk_accepted: true, active: false });

@@ -7,7 +7,7 @@ import { afterEach, describe, expect, test } from 'bun:test';
 import { DB_KINDS, type DbKind } from '../helpers/db.ts';
 import { HEADERS, pushPayload } from '../helpers/payloads.ts';
 import { fakeAwsKey } from '../helpers/secrets.ts';
-import { DEFAULT_CONFIG, World } from '../helpers/world.ts';
+import { DEFAULT_CONFIG, World, writeDiagnostic } from '../helpers/world.ts';
 
 const FAST = { SECBOT_LEASE_MS: '2000', SECBOT_POLL_MS: '100', SECBOT_LOG_LEVEL: 'info' };
 const GRACE_CONFIG = DEFAULT_CONFIG.replace('handler_name: defectdojo\n', 'handler_name: defectdojo\n    config: { import_grace_seconds: 8, timeout_seconds: 2 }\n');
@@ -40,7 +40,7 @@ async function killWorkerDuring(kind: DbKind, arm: (w: World) => void, reached: 
   await world.until(async () => ['done', 'failed'].includes((await world.status(id)).notifications[0]?.state), 30_000, 'notification settled');
   const st = await world.status(id);
   // Every leak pushed here must fail the check: if one ever does not, leave what the processes said in the test log.
-  if (st.status !== 'fail') console.error(`unexpected verdict ${JSON.stringify(st)}\n${world.logs.join('\n')}`);
+  if (st.status !== 'fail') writeDiagnostic(`faults: unexpected verdict\n${world.logs.slice(-80).join('\n')}\nanswer: ${JSON.stringify(st)}`);
   return { world, id, st };
 }
 

@@ -34,8 +34,7 @@ for (const kind of DB_KINDS) {
       for (const f of st.findings as Json[]) if (f.url) w.dojo.triage(Number(f.url.split('/').pop()), { false_p: true, active: false });
     };
     async function expectFail(path: string, sha: string, openAtLeast = 1): Promise<Json> {
-      const st = await w.waitFinal(w.checkId(path, sha), 60_000);
-      expect(st.status).toBe('fail');
+      const st = await w.expectFinal(w.checkId(path, sha), 'fail', 60_000);
       expect(st.counts.open).toBeGreaterThanOrEqual(openAtLeast);
       for (const f of st.findings as Json[]) {
         expect(f).toMatchObject({ rule: expect.any(String), file: expect.any(String), commit: expect.stringMatching(/^[0-9a-f]{40}$/) });

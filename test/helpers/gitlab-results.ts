@@ -83,8 +83,7 @@ export async function mergeRequestScenario(w: World, path: string, PID: number, 
   expect(w.gitlab.rest.statusPosts(PID, leak)[0]).toMatchObject({ state: 'pending', name: 'secbot', target_url: `${PUBLIC_URL}/checks/${leakId}` });
   expect(w.gitlab.rest.statuses(PID, leak)[0]).toMatchObject({ status: 'pending', ref: 'feature' });
 
-  const st = await w.waitFinal(leakId, 30_000);
-  expect(st.status).toBe('fail');
+  const st = await w.expectFinal(leakId, 'fail', 30_000);
   await w.until(() => w.gitlab.rest.statuses(PID, leak)[0]?.status === 'failed', 10_000, 'failed on the branch');
   // In order, each at most once: pending, running (unless the check finished before a sync saw it run), failed.
   const states = w.gitlab.rest.statusPosts(PID, leak).map((p) => String(p.state));

@@ -2,7 +2,7 @@
  * A complete test world: fake GitLab (real repositories over smart HTTP), fake DefectDojo, fake Slack, a database
  * (SQLite or Postgres) and SecBot itself — in-process (`startSecbot`) or as the compiled binary (`dist/secbot`).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadSettings } from '../../src/config/settings.ts';
 import { parseWorkflow } from '../../src/config/workflow.ts';
@@ -45,6 +45,15 @@ jobs:
     outputs: [defectdojo]
     notifications: [slack]
 `;
+
+/**
+ * Appends a failure's explanation to $SECBOT_TEST_DIAGNOSTICS (set by .ci/run, which prints the file after the
+ * suite): bun prints an error beside its test, far from the summary a CI log keeps.
+ */
+export function writeDiagnostic(text: string): void {
+  const file = process.env.SECBOT_TEST_DIAGNOSTICS;
+  if (file) appendFileSync(file, `\n===== ${new Date().toISOString()}\n${text}\n`);
+}
 
 export interface WorldOptions {
   db: DbKind;
@@ -189,6 +198,20 @@ export class World {
       await Bun.sleep(50);
     }
     throw new Error(`check ${checkId} not final after ${timeoutMs} ms: ${JSON.stringify(last)}`);
+  }
+
+  /**
+   * Waits for the final status and insists on `expected`. A wrong verdict (the rarest, worst failure a gate can have)
+   * throws with the answer and what SecBot logged about the check, so one occurrence in CI explains itself.
+   */
+  // biome-ignore lint: the status body is free-form JSON
+  async expectFinal(checkId: string, expected: 'success' | 'fail' | 'error', timeoutMs = 30_000): Promise<any> {
+    const st = await this.waitFinal(checkId, timeoutMs);
+    if (st.status === expected) return st;
+    const related = this.logs.filter((l) => l.includes(checkId) || /"level":"(warn|error)"/.test(l)).slice(-60);
+    const why = `check ${checkId}: expected ${expected}, got ${st.status}\nanswer: ${JSON.stringify(st)}\nlog (${related.length} lines about the check, warnings, errors):\n${related.join('\n')}`;
+    writeDiagnostic(why);
+    throw new Error(why);
   }
 
   /** Waits until `cond` holds (polling), e.g. a notification task finished. */

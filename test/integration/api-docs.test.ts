@@ -56,8 +56,7 @@ for (const kind of DB_KINDS) {
       await gate(w.checkId('acme/docs', 'e'.repeat(40)));
       await gate(leakId);
       expect((await w.waitFinal(cleanId)).status).toBe('success');
-      const failed = await w.waitFinal(leakId, 60_000);
-      expect(failed.status).toBe('fail');
+      const failed = await w.expectFinal(leakId, 'fail', 60_000);
       await w.until(async () => (await gate(leakId)).notifications?.[0]?.state === 'done', 20_000, 'notification done');
       w.dojo.triage(Number(failed.findings[0].url.split('/').pop()), { false_p: true, active: false });
       expect((await gate(leakId)).status).toBe('success');

@@ -33,8 +33,7 @@ describe('DefectDojo output', () => {
   test('500s on import, then recovery: the check completes with exactly one test', async () => {
     const world = await start();
     world.dojo.failNext(2, { status: 500, pathPrefix: '/api/v2/import-scan' });
-    const st = await world.waitFinal(await leakyPush(world, 'acme/retry'));
-    expect(st.status).toBe('fail');
+    const st = await world.expectFinal(await leakyPush(world, 'acme/retry'), 'fail');
     expect(st.outputs[0].attempts).toBe(3);
     expect(world.dojo.state.tests).toHaveLength(1);
     expect(world.dojo.state.unexpected).toEqual([]);
@@ -44,8 +43,7 @@ describe('DefectDojo output', () => {
     const config = DEFAULT_CONFIG.replace('handler_name: defectdojo\n', 'handler_name: defectdojo\n    config: { timeout_seconds: 1, import_grace_seconds: 5 }\n');
     const world = await start({ config });
     world.dojo.failNext(1, { delayMs: 2500, pathPrefix: '/api/v2/import-scan' });
-    const st = await world.waitFinal(await leakyPush(world, 'acme/slow'), 40_000);
-    expect(st.status).toBe('fail');
+    const st = await world.expectFinal(await leakyPush(world, 'acme/slow'), 'fail', 40_000);
     expect(world.dojo.state.tests).toHaveLength(1);
     expect(world.dojo.requests.filter((r) => r.path.startsWith('/api/v2/import-scan')).length).toBe(1);
     expect(st.outputs[0].external_id ?? st.outputs[0].url).toContain(String(world.dojo.state.tests[0]!.id));
@@ -54,8 +52,7 @@ describe('DefectDojo output', () => {
   test('DefectDojo that never recovers ends the check in error after the configured attempts, saying why', async () => {
     const world = await start({ env: { SECBOT_TASK_MAX_ATTEMPTS: '2' } });
     world.dojo.failNext(100, { status: 500, pathPrefix: '/api/v2/import-scan' });
-    const st = await world.waitFinal(await leakyPush(world, 'acme/down'));
-    expect(st.status).toBe('error');
+    const st = await world.expectFinal(await leakyPush(world, 'acme/down'), 'error');
     expect(st.reason).toContain('output:gitleaks:defectdojo');
     expect(st.reason).toContain('DefectDojo answered 500');
     expect(st.notifications[0].state).toBe('cancelled');
@@ -63,8 +60,7 @@ describe('DefectDojo output', () => {
 
   test('a rejected token is a permanent error telling the operator what to fix', async () => {
     const world = await start({ env: { DEFECTDOJO__TOKEN: 'f'.repeat(40) } });
-    const st = await world.waitFinal(await leakyPush(world, 'acme/badtoken'));
-    expect(st.status).toBe('error');
+    const st = await world.expectFinal(await leakyPush(world, 'acme/badtoken'), 'error');
     expect(st.outputs[0].attempts).toBe(1);
     expect(st.reason).toContain('DEFECTDOJO__TOKEN');
     expect(JSON.stringify(st)).not.toContain('f'.repeat(40));
@@ -73,8 +69,7 @@ describe('DefectDojo output', () => {
   test('findings beyond one page are all read', async () => {
     const world = await start();
     const lines = Array.from({ length: 260 }, (_, i) => `token_${i} = "${fakeGithubPat()}"`).join('\n');
-    const st = await world.waitFinal(await leakyPush(world, 'acme/many', { 'tokens.py': `${lines}\n` }), 60_000);
-    expect(st.status).toBe('fail');
+    const st = await world.expectFinal(await leakyPush(world, 'acme/many', { 'tokens.py': `${lines}\n` }), 'fail', 60_000);
     expect(st.findings).toHaveLength(260);
     expect(st.counts).toMatchObject({ findings: 260, open: 260 });
     expect(st.outputs[0].recorded).toBe(260);
@@ -139,8 +134,7 @@ describe('DefectDojo output', () => {
   test('a duplicate whose original cannot be read (deleted) still counts as open: a lost original never lifts the gate', async () => {
     const world = await start();
     const id = await leakyPush(world, 'acme/orphan');
-    const st = await world.waitFinal(id);
-    expect(st.status).toBe('fail');
+    await world.expectFinal(id, 'fail');
     const findingId = world.dojo.state.findings[0]!.id;
     world.dojo.triage(findingId, { duplicate: true, duplicate_finding: 9_999_999, active: false });
     expect(await world.status(id)).toMatchObject({ status: 'fail', stale: false });

@@ -92,8 +92,7 @@ for (const kind of DB_KINDS) {
       const testsBefore = w.dojo.state.tests.length;
       const res = await w.deliver(HEADERS.push, pushPayload({ gitlabUrl: w.gitlab.url, path: 'acme/webapp', before: ZERO, after: first!, branch: 'old-start' }));
       expect((await res.json()).status).toBe('accepted');
-      const st = await w.waitFinal(w.checkId('acme/webapp', first!));
-      expect(st.status).toBe('success');
+      const st = await w.expectFinal(w.checkId('acme/webapp', first!), 'success');
       expect(st.scans[0]).toMatchObject({ result: 'skipped', commits: 0 });
       expect(st.scans[0].note).toContain('covered by earlier scans');
       expect(w.dojo.state.tests.length).toBe(testsBefore);
@@ -140,14 +139,12 @@ for (const kind of DB_KINDS) {
       const base = repo.commit({ files: { 'README.md': 'x\n' }, message: 'init' });
       const leak = repo.commit({ files: { 'deploy.sh': `export AWS_ACCESS_KEY_ID=${fakeAwsKey()}\n` }, message: 'deploy' });
       await w.deliver(HEADERS.push, pushPayload({ gitlabUrl: w.gitlab.url, path: 'acme/full', before: base, after: leak }));
-      const first = await w.waitFinal(w.checkId('acme/full', leak));
-      expect(first.status).toBe('fail');
+      const first = await w.expectFinal(w.checkId('acme/full', leak), 'fail');
       await w.until(() => w.slack.messages.length === 1, 15_000, 'first message');
       const next = repo.commit({ files: { 'docs.md': 'docs\n' }, message: 'docs' });
       await w.deliver(HEADERS.push, pushPayload({ gitlabUrl: w.gitlab.url, path: 'acme/full', before: leak, after: next }));
       const secondId = w.checkId('acme/full', next);
-      const second = await w.waitFinal(secondId);
-      expect(second.status).toBe('fail');
+      const second = await w.expectFinal(secondId, 'fail');
       expect(second.counts).toMatchObject({ findings: 1, open: 1 });
       expect(second.findings[0]).toMatchObject({ new: false, inherited: false });
       await w.until(async () => (await w.status(secondId)).notifications[0].state === 'done', 15_000, 'second notification');

@@ -46,7 +46,7 @@ for (const kind of DB_KINDS) {
       const leak = repo.commit({ files: { '.env': `AWS_ACCESS_KEY_ID=${fakeAwsKey()}\n` }, message: 'oops' });
       await w.deliver(HEADERS.push, pushPayload({ gitlabUrl: w.gitlab.url, path: 'acme/logs', before: base, after: leak }));
       const id = w.checkId('acme/logs', leak);
-      expect((await w.waitFinal(id, 60_000)).status).toBe('fail');
+      await w.expectFinal(id, 'fail', 60_000);
       await w.until(() => records().some((r) => r.check_id === id && r.msg === 'task done' && r.task.startsWith('notify:')), 20_000, 'notification done');
 
       const taskLines = records().filter((r) => r.check_id === id && r.task_id !== undefined);
@@ -74,8 +74,7 @@ for (const kind of DB_KINDS) {
       const sha = 'a'.repeat(40);
       await w.deliver(HEADERS.push, pushPayload({ gitlabUrl: w.gitlab.url, path: 'acme/missing', before: 'b'.repeat(40), after: sha }));
       const id = w.checkId('acme/missing', sha);
-      const st = await w.waitFinal(id, 60_000);
-      expect(st.status).toBe('error');
+      const st = await w.expectFinal(id, 'error', 60_000);
       expect(st.reason).toContain('failed after 2 attempts');
       const lines = records().filter((r) => r.check_id === id && r.task === 'scan:gitleaks');
       const failures = lines.filter((r) => r.level === 'warn' || r.level === 'error');

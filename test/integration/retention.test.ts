@@ -86,8 +86,7 @@ for (const kind of DB_KINDS) {
       expect(gone.reason).toContain('removed by retention');
       expect(gone.reason).toContain('"fail"');
       // The waiting check runs now, and still inherits the pruned check's leak.
-      const st = await w.waitFinal(w.checkId('acme/retained', waiting));
-      expect(st.status).toBe('fail');
+      const st = await w.expectFinal(w.checkId('acme/retained', waiting), 'fail');
       expect(st.findings[0]).toMatchObject({ commit: leak, inherited: true });
     });
   });
