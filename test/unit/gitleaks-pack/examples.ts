@@ -38,11 +38,36 @@ export function providerTokenExamples(): { rule: string; example: Example }[] {
     { rule: 'aws-access-token', example: ex('c/k.cfg', `aws_access_key_id = "AKIATEST${random(12)}"`) },
     // A genuine id whose entropy is under gitleaks' floor of 3 (about 1 in 5,400 ids): the pack lowers the floor.
     { rule: 'aws-access-token', example: ex('d/.env', `AWS_ACCESS_KEY_ID=${lowEntropyAwsKeyId()}`) },
+    // The same for two more rules whose floor sits inside the range of genuine values (entropy 3.60 and 3.24 here).
+    { rule: '1password-secret-key', example: ex('e/op.txt', `secret key: ${lowEntropyOnePasswordKey()}`) },
+    { rule: 'vault-service-token', example: ex('f/vault.hcl', `token = "${lowEntropyVaultToken()}"`) },
   ];
 }
 
-/** AKIA and 16 characters drawn from three random letters (6/5/5): Shannon entropy about 2.3, under gitleaks' 3. */
+/** `k` distinct random characters of the pool (letters unless told). */
+function distinct(k: number, pool = /[^B-HJLMNO-RT-Z]/g): string {
+  const chars = [...new Set(base32(400).toUpperCase().replace(pool, ''))].slice(0, k);
+  if (chars.length < k) throw new Error(`could not draw ${k} distinct characters`);
+  return chars.join('');
+}
+
+/** `n` characters cycling through distinct symbols: entropy about log2(symbols), whichever they are. */
+function cycle(symbols: string, n: number): string {
+  return Array.from({ length: n }, (_, i) => symbols[i % symbols.length]).join('');
+}
+
+/** AKIA and 16 characters cycling through three random letters: Shannon entropy about 2.3, under gitleaks' 3. */
 function lowEntropyAwsKeyId(): string {
-  const [x, y, z] = [...new Set(base32(64).toUpperCase().replace(/[^B-HJLMNO-Z]/g, ''))] as [string, string, string];
-  return `AKIA${`${x}${y}${z}`.repeat(5)}${x}`;
+  return `AKIA${cycle(distinct(3), 16)}`;
+}
+
+/** A 1Password secret key shape whose entropy (about 3.6) is under gitleaks' 3.8. */
+function lowEntropyOnePasswordKey(): string {
+  const b = cycle(distinct(10), 32);
+  return `A3-${b.slice(0, 6)}-${b.slice(6, 17)}-${b.slice(17, 22)}-${b.slice(22, 27)}-${b.slice(27)}`;
+}
+
+/** A legacy Vault token, s. and 24 characters of eight symbols (about 3.24 bits), with digits: gitleaks allowlists letters only. */
+function lowEntropyVaultToken(): string {
+  return `s.${cycle(distinct(4) + distinct(4, /[^2-7]/g), 24).toLowerCase()}`;
 }
