@@ -55,7 +55,7 @@ describe('git environment and argv', () => {
       ignorePath: '/t/ignore', configPath: '/t/default-gitleaks.toml', maxTargetMegabytes: 10, timeoutSeconds: 600, ignoreGitleaksAllow: true,
     });
     expect(argv).toEqual([
-      'gitleaks', 'git', '--no-banner', '--no-color', '--log-level', 'warn', '--exit-code', '2',
+      'gitleaks', 'git', '--no-banner', '--no-color', '--log-level', 'info', '--exit-code', '2',
       '--report-format', 'json', '--report-path', '-', '--log-opts=abc --not --glob=refs/secbot/covered/gitleaks/*',
       '--max-target-megabytes', '10', '--timeout', '600', '--gitleaks-ignore-path', '/t/ignore', '--config', '/t/default-gitleaks.toml',
       '--ignore-gitleaks-allow', '/c/m.git',

@@ -25,6 +25,7 @@ const KILL_GRACE_MS = 30_000;
 const MAX_REPO_FILE_BYTES = 1024 * 1024;
 /** A zerolog console line at error or fatal level, e.g. `9:47PM ERR [git] fatal: unable to read …`. */
 const ERROR_LINE = /^\S+\s+(?:ERR|FTL)\s/m;
+const COMMITS_SCANNED = /^\S+\s+INF\s+(\d+) commits scanned\.\s*$/m;
 
 export interface GitleaksArgs {
   bin: string;
@@ -41,7 +42,8 @@ export interface GitleaksArgs {
 export function gitleaksArgv(a: GitleaksArgs): string[] {
   return [
     a.bin, 'git',
-    '--no-banner', '--no-color', '--log-level', 'warn',
+    // info: gitleaks then says how many commits it read ("N commits scanned."), which proveWholeRange() checks.
+    '--no-banner', '--no-color', '--log-level', 'info',
     '--exit-code', String(LEAKS_EXIT_CODE),
     '--report-format', 'json', '--report-path', '-',
     `--log-opts=${a.revs.join(' ')}`,
@@ -71,6 +73,8 @@ export interface GitleaksRequest {
 
 export interface GitleaksResult {
   exitCode: number;
+  /** gitleaks' own count of the commits it read a text hunk of. */
+  commitsScanned: number;
   /** Unredacted: hand it to sanitize() and drop it. */
   rawReport: string;
   configSource: 'repository' | 'file' | 'secbot' | 'gitleaks-default';
@@ -103,7 +107,9 @@ export async function runGitleaks(req: GitleaksRequest): Promise<GitleaksResult>
     if ((res.exitCode === LEAKS_EXIT_CODE) === emptyReport) {
       throw new RetryableError(`gitleaks exited ${res.exitCode} but its report ${emptyReport ? 'lists no finding' : 'lists findings'}; scanning again`);
     }
-    return { exitCode: res.exitCode, rawReport: res.stdout, configSource: ws.configSource };
+    const counted = COMMITS_SCANNED.exec(stderr);
+    if (!counted) throw new RetryableError(`gitleaks did not say how many commits it scanned; scanning again:\n${tailLines(stderr)}`);
+    return { exitCode: res.exitCode, commitsScanned: Number(counted[1]), rawReport: res.stdout, configSource: ws.configSource };
   } finally {
     await rm(root, { recursive: true, force: true });
   }
@@ -177,4 +183,16 @@ async function readRepoFiles(req: GitleaksRequest): Promise<{ toml?: string; ign
     else if (m[4] === '.gitleaksignore') out.ignore = content;
   }
   return out;
+}
+
+/**
+ * gitleaks must have read at least the commits of the range that hold a text hunk (unscanned.ts commitsWithText). A
+ * git log that died mid-stream without a word (killed, out of memory) leaves gitleaks with less history and exit 0:
+ * that scan proves nothing and is done again, never read as clean.
+ */
+export function proveWholeRange(commitsScanned: number, commitsWithText: number): void {
+  if (commitsScanned >= commitsWithText) return;
+  throw new RetryableError(
+    `gitleaks read ${commitsScanned} commit(s) but the range holds ${commitsWithText} with changes to scan; its git log stopped early, scanning again`,
+  );
 }

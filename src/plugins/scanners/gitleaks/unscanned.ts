@@ -4,6 +4,10 @@
  * hunk of added lines of `max_target_megabytes` + 1 MB or more is dropped (detect.go: len/1e6 > max). Both are
  * found here the way git and gitleaks decide them: `git log --raw --numstat` over the same revisions (numstat says
  * `-` for binary), blob sizes from one `cat-file`, and for the rare oversized blob the real hunk sizes.
+ *
+ * The same log says how many commits gitleaks must at least have read (`commitsWithText`): gitleaks counts a commit
+ * once it yields a text hunk of it, and a git log that died mid-stream (killed, out of memory) leaves gitleaks with
+ * a shorter history and exit 0.
  */
 import type { Mirror } from '../../../clients/git/mirror-cache.ts';
 
@@ -14,21 +18,54 @@ export interface UnscannedFile {
   sizeBytes: number;
 }
 
-interface Change {
+export interface Change {
   commit: string;
   path: string;
+  /** The raw entry's status letter (A, M, D, T; no R or C: renames are off). */
+  status: string;
+  srcBlob: string;
   blob: string;
   mode: string;
   binary: boolean;
+  /** Lines added plus deleted (numstat); 0 for a binary file. */
+  lines: number;
 }
 
 const NULL_BLOB = /^0+$/;
 /** Submodules are commits of other repositories; symlinks are scanned as the path they hold. */
 const SKIP_MODES = new Set(['160000']);
 
-export async function findUnscanned(mirror: Mirror, revs: readonly string[], maxTargetMegabytes: number): Promise<UnscannedFile[]> {
+export interface RangeContents {
+  unscanned: UnscannedFile[];
+  /** Commits gitleaks must have read: see commitsWithText. */
+  commitsWithText: number;
+}
+
+export async function inspectRange(mirror: Mirror, revs: readonly string[], maxTargetMegabytes: number): Promise<RangeContents> {
   const log = await mirror.git(['log', '--format=%x01%H', '--no-renames', '--raw', '--numstat', '-z', '--no-abbrev', ...revs, '--']);
-  const changes = parseRawNumstat(log.stdout).filter((c) => !NULL_BLOB.test(c.blob) && !SKIP_MODES.has(c.mode));
+  const all = parseRawNumstat(log.stdout);
+  return { unscanned: await findUnscanned(mirror, all, maxTargetMegabytes), commitsWithText: commitsWithText(all) };
+}
+
+/**
+ * A lower bound of the commits gitleaks counts as scanned: those with a change git shows as a text hunk whatever its
+ * rename detection (`git log -p` detects renames; this log does not, so an added file whose blob a deletion of the
+ * same commit removed is an exact rename, which has no hunk). Deletions, binary files, empty files, mode-only
+ * changes and merges have no hunk; symlinks and submodules have one but are left out, to stay a lower bound.
+ */
+export function commitsWithText(changes: readonly Change[]): number {
+  const commits = new Set<string>();
+  const deleted = new Set(changes.filter((c) => c.status === 'D').map((c) => `${c.commit} ${c.srcBlob}`));
+  for (const c of changes) {
+    if (c.status === 'D' || c.binary || c.lines === 0 || c.mode === '120000' || c.mode === '160000') continue;
+    if (deleted.has(`${c.commit} ${c.blob}`)) continue;
+    commits.add(c.commit);
+  }
+  return commits.size;
+}
+
+async function findUnscanned(mirror: Mirror, all: readonly Change[], maxTargetMegabytes: number): Promise<UnscannedFile[]> {
+  const changes = all.filter((c) => c.status !== 'D' && !NULL_BLOB.test(c.blob) && !SKIP_MODES.has(c.mode));
   const sizes = await blobSizes(mirror, [...new Set(changes.map((c) => c.blob))]);
   const out: UnscannedFile[] = [];
   for (const c of changes) {
@@ -46,6 +83,7 @@ export async function findUnscanned(mirror: Mirror, revs: readonly string[], max
 /**
  * Parses `git log --format=%x01%H --raw --numstat -z`: per commit a `\x01<sha>` token, then raw entries
  * (`:<mode> <mode> <sha> <sha> <status>` followed by the path), then numstat entries (`<added>\t<deleted>\t<path>`).
+ * Deletions are kept (status D), with the blob they removed as `srcBlob`.
  */
 export function parseRawNumstat(out: string): Change[] {
   const tokens = out.split('\0');
@@ -58,16 +96,18 @@ export function parseRawNumstat(out: string): Change[] {
       commit = t.slice(1).trim();
       byPath = new Map();
     } else if (t.startsWith(':')) {
-      const [, dstMode, , dstBlob, status] = t.slice(1).split(' ');
+      const [, dstMode, srcBlob, dstBlob, status] = t.slice(1).split(' ');
       const path = tokens[++i] ?? '';
-      if (status === 'D' || !dstBlob || !dstMode) continue;
-      const change = { commit, path, blob: dstBlob, mode: dstMode, binary: false };
+      if (!dstBlob || !dstMode || !srcBlob || !status) continue;
+      const change = { commit, path, status: status.slice(0, 1), srcBlob, blob: dstBlob, mode: dstMode, binary: false, lines: 0 };
       byPath.set(path, change);
       changes.push(change);
     } else if (t.includes('\t')) {
-      const [added, , ...rest] = t.split('\t');
+      const [added, deleted, ...rest] = t.split('\t');
       const change = byPath.get(rest.join('\t'));
-      if (change && added === '-') change.binary = true;
+      if (!change) continue;
+      if (added === '-') change.binary = true;
+      else change.lines = Number(added) + Number(deleted);
     }
   }
   return changes;
