@@ -119,6 +119,15 @@ function gitleaksEnv(req: GitleaksRequest): Record<string, string> {
   // gitleaks runs `git` from PATH: make it the git SecBot is configured with. No GITLEAKS_CONFIG* is ever passed.
   const env = { ...req.mirror.env };
   if (req.gitBin.includes('/')) env.PATH = `${dirname(resolve(req.gitBin))}:${env.PATH ?? ''}`;
+  // The repository's own config (`secbot scan` of a working copy) must not change what `git log -p` shows: copy
+  // detection would hide copied files from gitleaks and from the commit count unscanned.ts predicts, and signature
+  // lines would mix into the log gitleaks parses. These entries outrank any repository config.
+  const pinned: [string, string][] = [['diff.renames', 'true'], ['log.showSignature', 'false']];
+  env.GIT_CONFIG_COUNT = String(pinned.length);
+  pinned.forEach(([k, v], i) => {
+    env[`GIT_CONFIG_KEY_${i}`] = k;
+    env[`GIT_CONFIG_VALUE_${i}`] = v;
+  });
   return env;
 }
 
