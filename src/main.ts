@@ -12,6 +12,7 @@ import type { Workflow } from './config/workflow.ts';
 import { checkLogFields } from './core/check.ts';
 import { securityCheckId } from './core/check-id.ts';
 import { ConfigError, errorMessage } from './core/errors.ts';
+import { jobLabel } from './core/job-set.ts';
 import { CheckStore } from './db/checks.ts';
 import type { Db } from './db/database.ts';
 import { migrate } from './db/migrate.ts';
@@ -397,7 +398,7 @@ function startWorker(d: Services): WorkerRoles {
             ...checkLogFields(check),
             verdict: v.status,
             reason: v.reason,
-            job: check.jobName,
+            job: jobLabel(check.jobName),
             generation: check.generation,
             seconds: Math.round(seconds * 10) / 10,
           });

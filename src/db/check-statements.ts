@@ -10,9 +10,9 @@ import { PublicationStore } from './publications.ts';
 
 const p = (name: string) => sql.placeholder(name);
 /** Whether the delivery was seen, and the check of its commit if there is one (generation null: none). */
-export type Known = { seen: number | null; generation: number | null; state: string | null; verdict: string | null };
+export type Known = { seen: number | null; generation: number | null; state: string | null; verdict: string | null; job_name: string | null };
 export const KNOWN = new Prepared(
-  () => sql`SELECT (SELECT 1 FROM deliveries WHERE key = ${p('key')}) AS seen, c.generation, c.state, c.verdict
+  () => sql`SELECT (SELECT 1 FROM deliveries WHERE key = ${p('key')}) AS seen, c.generation, c.state, c.verdict, c.job_name
     FROM (SELECT 1 AS one) AS o LEFT JOIN checks c ON c.id = ${p('id')}`,
 );
 export const INSERT_CHECK = new Prepared(

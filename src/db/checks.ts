@@ -29,6 +29,11 @@ export interface AcceptInput {
   context: CheckContext;
   /** The job's plan, or an error to record (several jobs matched). */
   plan: { jobName: string; tasks: TaskSpec[] } | { error: string };
+  /**
+   * For a commit that has a check already: the plan of its stored jobs together with this event's job
+   * (src/core/job-set.ts); `widened` when this event's job was not among them, so the check must run again.
+   */
+  merge?: (storedJobNames: string | null) => { jobName: string; tasks: TaskSpec[]; widened: boolean };
   enqueue: EnqueueOptions;
   /**
    * Recorded in the same transaction whatever the outcome, duplicates included: the publication outbox rows of the
@@ -42,7 +47,7 @@ export function fairKeyOf(c: Pick<CheckContext, 'host' | 'projectPath'>): string
   return `${c.host}/${c.projectPath}`;
 }
 
-export type AcceptOutcome = 'accepted' | 'duplicate_delivery' | 'exists' | 'rerun';
+export type AcceptOutcome = 'accepted' | 'duplicate_delivery' | 'exists' | 'rerun' | 'widened';
 
 export interface AcceptResult {
   outcome: AcceptOutcome;
@@ -198,36 +203,55 @@ export class CheckStore {
   }
 
   private async createOrRerun(tx: Db, input: AcceptInput, now: number, prevCheck: Known | null): Promise<AcceptResult> {
-    const existing = prevCheck ? [prevCheck] : [];
     const c = input.context;
     const error = 'error' in input.plan ? input.plan.error : null;
-    const jobName = 'jobName' in input.plan ? input.plan.jobName : null;
-    const state = error ? 'error' : 'planned';
-    const verdict = error ? 'error' : 'in_progress';
     const base = { checkId: input.checkId, recordedError: error };
-    if (existing.length === 0) {
+    let prev = prevCheck;
+    if (!prev) {
       const inserted = await tx.all<{ id: string }>(
         INSERT_CHECK.bind({
-          id: input.checkId, state, error, event_type: c.eventType, host: c.host, project_path: c.projectPath, commit_sha: c.commitSha,
-          ref_name: c.ref.name, job_name: jobName, context: JSON.stringify(c), now, finished_at: error ? now : null, verdict,
+          id: input.checkId, state: error ? 'error' : 'planned', error, event_type: c.eventType, host: c.host, project_path: c.projectPath,
+          commit_sha: c.commitSha, ref_name: c.ref.name, job_name: 'jobName' in input.plan ? input.plan.jobName : null,
+          context: JSON.stringify(c), now, finished_at: error ? now : null, verdict: error ? 'error' : 'in_progress',
         }),
       );
-      if (inserted.length === 0) return { ...base, outcome: 'exists', generation: 1, tasks: 0, recordedError: null };
-      const tasks = 'tasks' in input.plan ? await this.queue.enqueue(tx, input.checkId, 1, input.plan.tasks, input.enqueue, fairKeyOf(c)) : 0;
-      return { ...base, outcome: 'accepted', generation: 1, tasks };
+      if (inserted.length > 0) {
+        const tasks = 'tasks' in input.plan ? await this.queue.enqueue(tx, input.checkId, 1, input.plan.tasks, input.enqueue, fairKeyOf(c)) : 0;
+        return { ...base, outcome: 'accepted', generation: 1, tasks };
+      }
     }
-    const prev = existing[0]!;
-    if (prev.verdict !== 'error') {
-      return { ...base, outcome: 'exists', generation: Number(prev.generation), tasks: 0, recordedError: null };
+    // The check exists, or another event created it just now: this event's job may still be missing from it.
+    for (let attempt = 0; attempt < 5; attempt++) {
+      prev ??= (await tx.all<Known>(KNOWN.bind({ key: input.deliveryKey, id: input.checkId })))[0] ?? null;
+      if (!prev || prev.generation === null) break;
+      const planned = await this.planAgain(tx, input, now, prev);
+      if (planned) return { ...base, ...planned };
+      prev = null;
     }
+    return { ...base, outcome: 'exists', generation: Number(prevCheck?.generation ?? 1), tasks: 0, recordedError: null };
+  }
+
+  /**
+   * A new generation of an existing check: after an error (`rerun`, with its jobs and this event's), or because this
+   * event's job is not among the check's jobs (`widened`). `exists` when neither applies; null when the row changed
+   * under us (the caller reads it again).
+   */
+  private async planAgain(tx: Db, input: AcceptInput, now: number, prev: Known): Promise<Omit<AcceptResult, 'checkId' | 'recordedError'> | null> {
+    const merged = 'jobName' in input.plan ? input.merge?.(prev.job_name) : undefined;
+    const rerun = prev.verdict === 'error';
+    if (!rerun && !merged?.widened) return { outcome: 'exists', generation: Number(prev.generation), tasks: 0 };
+    const plan = merged ?? input.plan;
+    const error = 'error' in plan ? plan.error : null;
+    const jobName = 'jobName' in plan ? plan.jobName : null;
     const generation = Number(prev.generation) + 1;
     const bumped = await tx.run(sql`
-      UPDATE checks SET generation = ${generation}, state = ${state}, error = ${error}, job_name = ${jobName}, rev = rev + 1,
-        context = ${JSON.stringify(c)}, updated_at = ${now}, finished_at = ${error ? now : null}, verdict = ${verdict}
+      UPDATE checks SET generation = ${generation}, state = ${error ? 'error' : 'planned'}, error = ${error}, job_name = ${jobName},
+        rev = rev + 1, context = ${JSON.stringify(input.context)}, updated_at = ${now}, finished_at = ${error ? now : null},
+        verdict = ${error ? 'error' : 'in_progress'}
       WHERE id = ${input.checkId} AND generation = ${prev.generation}`);
-    if (bumped === 0) return { ...base, outcome: 'exists', generation, tasks: 0, recordedError: null };
-    const tasks = 'tasks' in input.plan ? await this.queue.enqueue(tx, input.checkId, generation, input.plan.tasks, input.enqueue, fairKeyOf(c)) : 0;
-    return { ...base, outcome: 'rerun', generation, tasks };
+    if (bumped === 0) return null;
+    const tasks = 'tasks' in plan ? await this.queue.enqueue(tx, input.checkId, generation, plan.tasks, input.enqueue, fairKeyOf(input.context)) : 0;
+    return { outcome: rerun ? 'rerun' : 'widened', generation, tasks };
   }
 
   /** Remembers why an event naming this commit was ignored (the last reason wins); the gate answers with it. */

@@ -150,6 +150,18 @@ export class ResultStore {
     }));
   }
 
+  /**
+   * The latest earlier generation of the check whose (output, notifier) reached a channel: what it announced, a later
+   * generation (a re-run, or a check widened to more jobs) must not announce again. 0 when none did.
+   */
+  async announcedThrough(k: Key & { output: string; notifier: string }): Promise<number> {
+    const rows = await this.db.all<{ g: number | null }>(sql`
+      SELECT max(generation) AS g FROM notifications
+      WHERE check_id = ${k.checkId} AND generation < ${k.generation} AND output = ${k.output} AND notifier = ${k.notifier}
+        AND state = 'sent'`);
+    return Number(rows[0]?.g ?? 0);
+  }
+
   async notifications(k: Key): Promise<StoredNotification[]> {
     const rows = await this.db.all<Record<string, unknown>>(sql`
       SELECT output, notifier, channel, state, detail, updated_at FROM notifications

@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import type { CheckPageData, CheckPageDetails, TimelineEntry } from '../services/check-page.ts';
 import type { SnapshotFinding } from '../core/publication.ts';
+import { jobLabel } from '../core/job-set.ts';
 
 const STYLE = `
 body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;color:#1f2328;background:#f6f8fa}
@@ -98,7 +99,7 @@ function details(d: CheckPageDetails): string {
     ['Commit', anchor(d.links.commit, c.commitSha, 'commit')],
     ['Merge requests', mrs || '<span class="muted">none known</span>'],
     ['Event', esc(c.eventType)],
-    ['Job', esc(c.jobName ?? '—')],
+    ['Job', esc(jobLabel(c.jobName) ?? '—')],
     ['Accepted', esc(time(c.createdAt))],
   ];
   const own = d.findings.filter((f) => !f.inherited);

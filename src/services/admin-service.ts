@@ -2,6 +2,7 @@
 import type { Settings } from '../config/settings.ts';
 import type { Workflow } from '../config/workflow.ts';
 import { planJob } from '../core/planning.ts';
+import { combineJobs, formatJobNames, jobLabel, jobsNamed, parseJobNames } from '../core/job-set.ts';
 import type { CheckRow, CheckStore } from '../db/checks.ts';
 import type { HistoryStore } from '../db/history.ts';
 import type { ResultStore } from '../db/results.ts';
@@ -67,12 +68,13 @@ export class AdminService {
     if (verdict.status !== 'error') {
       return { ok: false, status: 409, message: `only checks that ended in error can be re-run; this one is ${verdict.status}` };
     }
-    const job = this.deps.workflow.jobs.find((j) => j.name === check.jobName);
-    if (!job) {
-      return { ok: false, status: 409, message: 'no single job is recorded for this check (or it left config.yml); send the GitLab event again instead' };
+    const jobs = jobsNamed(this.deps.workflow.jobs, parseJobNames(check.jobName));
+    if (jobs.length === 0) {
+      return { ok: false, status: 409, message: 'no job is recorded for this check (or its jobs left config.yml); send the GitLab event again instead' };
     }
     const w = this.deps.settings.worker;
-    const generation = await this.deps.checks.rerun(check, planJob(job), job.name, { maxAttempts: w.maxAttempts, timeoutMs: w.taskTimeoutMs });
+    const jobName = formatJobNames(jobs.map((j) => j.name));
+    const generation = await this.deps.checks.rerun(check, planJob(combineJobs(jobs)), jobName, { maxAttempts: w.maxAttempts, timeoutMs: w.taskTimeoutMs });
     if (generation === null) return { ok: false, status: 409, message: 'the check changed meanwhile; reload it' };
     return { ok: true, generation };
   }
@@ -86,7 +88,7 @@ function summary(c: CheckRow) {
     commit_sha: c.commitSha,
     event_type: c.eventType,
     ref: c.ref.name,
-    job: c.jobName,
+    job: jobLabel(c.jobName),
     generation: c.generation,
     error: c.error,
     created_at: iso(c.createdAt),

@@ -6,10 +6,11 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { GitlabInstance, Settings } from '../config/settings.ts';
-import type { Workflow } from '../config/workflow.ts';
+import type { Job, Workflow } from '../config/workflow.ts';
 import { type CheckContext, checkLogFields } from '../core/check.ts';
 import { securityCheckId } from '../core/check-id.ts';
-import { planJob } from '../core/planning.ts';
+import { combineJobs, formatJobNames, jobsNamed, parseJobNames } from '../core/job-set.ts';
+import { planJob, type TaskSpec } from '../core/planning.ts';
 import { route } from '../core/routing.ts';
 import { classify, eventKind } from '../core/webhook.ts';
 import type { AcceptResult, CheckStore } from '../db/checks.ts';
@@ -127,6 +128,7 @@ export class IntakeService {
         context,
         plan,
         enqueue: { maxAttempts: w.maxAttempts, timeoutMs: w.taskTimeoutMs },
+        merge: routed.kind === 'one' ? (stored) => this.mergedPlan(stored, routed.job) : undefined,
         publication: this.publicationOf(context, routed.kind === 'one' ? routed.job.name : null),
       });
     } catch (err) {
@@ -141,6 +143,14 @@ export class IntakeService {
       this.deps.logger.warn('check finished: error', { check_id: checkId, ...checkLogFields(context), verdict: 'error', reason: result.recordedError });
     }
     return this.answer(d, outcomeLabel(result), 200, responseOf(result, routed.kind === 'one' ? routed.job.name : null), at);
+  }
+
+  /** The plan of a check's stored jobs together with this event's job (src/core/job-set.ts). */
+  private mergedPlan(stored: string | null, job: Job): { jobName: string; tasks: TaskSpec[]; widened: boolean } {
+    const names = parseJobNames(stored);
+    const widened = !names.includes(job.name);
+    const jobs = jobsNamed(this.deps.workflow.jobs, widened ? [...names, job.name] : names);
+    return { jobName: formatJobNames(jobs.map((j) => j.name)), tasks: planJob(combineJobs(jobs)), widened };
   }
 
   /** Every accepted or repeated event of a check marks its publication due; an MR event also links the MR. */
@@ -185,6 +195,7 @@ function responseOf(r: AcceptResult, job: string | null): Record<string, unknown
   const messages: Record<AcceptResult['outcome'], string> = {
     accepted: r.recordedError ? `check recorded as error: ${r.recordedError}` : `check planned with ${r.tasks} tasks`,
     rerun: `the previous run ended in error; planned again (generation ${r.generation}) with ${r.tasks} tasks`,
+    widened: `this commit's check now also answers for job ${job}; planned again (generation ${r.generation}) with the tasks of all its jobs (${r.tasks})`,
     exists: 'this commit already has a check; no new work',
     duplicate_delivery: 'this delivery was already received; no new work',
   };

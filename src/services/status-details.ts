@@ -1,6 +1,7 @@
 /** The JSON body of the gate API: `status` (what pipelines read) plus details for humans and the admin API. */
 import type { GateStatus, GateVerdict } from '../core/gate.ts';
 import { describeRef } from '../core/check.ts';
+import { jobLabel } from '../core/job-set.ts';
 import type { CheckRow } from '../db/checks.ts';
 import type { StoredNotification } from '../db/results.ts';
 import { findingOf } from './notification-inputs.ts';
@@ -32,7 +33,7 @@ export function buildDetails(
       commit_sha: check.commitSha,
       ref: describeRef(check),
       event_type: check.eventType,
-      job: check.jobName,
+      job: jobLabel(check.jobName),
       generation: check.generation,
       created_at: iso(check.createdAt),
       finished_at: iso(check.finishedAt),

@@ -180,7 +180,7 @@ export class TaskRunner {
     const notifier = this.component(this.deps.components.notifiers, task.payload.notifier);
     if (notifier.publish) return this.publish(task, ctx);
     if (!notifier.notify) throw new ConfigError(`component "${task.payload.notifier}" cannot notify`);
-    const results = await notificationInputs(this.deps, ctx.check, k, outputName);
+    const results = await notificationInputs(this.deps, ctx.check, k, outputName, task.payload.notifier!);
     const ledger = ledgerFor(this.deps.results, { ...k, output: outputName, notifier: task.payload.notifier! });
     const result = await notifier.notify({ ...ctx, outputName, results, ledger });
     ctx.log.info('notification finished', { delivered: result.delivered, skipped: result.skipped, failed: result.failed.length, note: result.note });

@@ -31,9 +31,9 @@ export const webhookInvalidBody = errorBody
 export const webhookAnswer = z
   .looseObject({
     status: z
-      .enum(['accepted', 'rerun', 'exists', 'duplicate_delivery', 'ignored'])
+      .enum(['accepted', 'rerun', 'widened', 'exists', 'duplicate_delivery', 'ignored'])
       .describe(
-        '`accepted`: a new check was planned; `rerun`: the previous run of this commit ended in `error` and was planned again; `exists`: this commit already has a check; `duplicate_delivery`: this delivery was already received; `ignored`: nothing to check (unsupported event, branch deletion, no job matches)',
+        '`accepted`: a new check was planned; `rerun`: the previous run of this commit ended in `error` and was planned again; `widened`: the check of this commit was planned again to run the job of this event as well (a check answers for every job an event of its commit routed to); `exists`: this commit already has a check, and it already runs the job of this event; `duplicate_delivery`: this delivery was already received; `ignored`: nothing to check (unsupported event, branch deletion, no job matches)',
       ),
     security_check_id: z.string().optional().describe('The check id CI pipelines ask the gate for (absent when the event cannot name one)'),
     job: z.string().nullable().optional().describe('The config.yml job that runs the check; null when several jobs matched (the check is recorded as `error`)'),
@@ -50,7 +50,7 @@ const checkInfo = z
     commit_sha: z.string().describe('The commit under test'),
     ref: z.string().describe('What was pushed: a branch name, `tag v1.2`, or `!12 (feature → main)` for a merge request'),
     event_type: z.enum(['push', 'tag_push', 'merge_request']).describe('The GitLab event that created the check'),
-    job: z.string().nullable().describe('config.yml job that ran it; null when the check was recorded as error before planning'),
+    job: z.string().nullable().describe("config.yml job that ran it (several, comma-separated, when events of the commit routed to different jobs: the check runs them all); null when the check was recorded as error before planning"),
     generation: z.number().int().describe('1 for the first run; +1 for every re-run of a check that ended in error'),
     created_at: isoTime.nullable().describe('When the webhook was accepted'),
     finished_at: isoTime.nullable().describe('When the check reached a final status; null while in progress'),
@@ -169,7 +169,7 @@ const checkSummary = z
     commit_sha: z.string(),
     event_type: z.enum(['push', 'tag_push', 'merge_request']),
     ref: z.string().describe('Branch or tag name (merge requests: the source branch)'),
-    job: z.string().nullable().describe('config.yml job; null when none was planned'),
+    job: z.string().nullable().describe('config.yml job (several, comma-separated, when events of the commit routed to different jobs); null when none was planned'),
     generation: z.number().int(),
     error: z.string().nullable().describe('Why the check was recorded as error before any task ran (e.g. several jobs matched)'),
     created_at: isoTime.nullable(),
