@@ -32,7 +32,7 @@ export function readManifest(dir = CORPUS_DIR): Manifest {
 }
 
 /** mulberry32: small, seeded, good enough to make strings that look random. */
-function rng(seed: number): () => number {
+export function rng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

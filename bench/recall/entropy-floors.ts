@@ -6,7 +6,9 @@
  *   bun bench/recall/entropy-floors.ts [--draws 400000] [--seed 1]
  */
 import { SECBOT_PACK_TOML } from '../../src/plugins/scanners/gitleaks/rules.ts';
+import { shannonEntropy } from '../../test/helpers/secrets.ts';
 import { machineFacts } from '../lib/machine.ts';
+import { rng } from './corpus.ts';
 
 const UPPER = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
 const LOWER = 'abcdefghijklmnopqrstuvwxyz';
@@ -53,33 +55,13 @@ function option(name: string, fallback: number): number {
   return i >= 0 ? Number(process.argv[i + 1]) : fallback;
 }
 
-/** mulberry32: a seeded generator, so a run can be repeated. */
-function generator(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-export function shannonEntropy(s: string): number {
-  const counts = new Map<string, number>();
-  for (const c of s) counts.set(c, (counts.get(c) ?? 0) + 1);
-  let h = 0;
-  for (const n of counts.values()) h -= (n / s.length) * Math.log2(n / s.length);
-  return h;
-}
-
 function packFloors(): Map<string, number> {
   const pack = Bun.TOML.parse(SECBOT_PACK_TOML) as { rules: { id: string; entropy?: number }[] };
   return new Map(pack.rules.filter((r) => r.entropy !== undefined).map((r) => [r.id, r.entropy!]));
 }
 
 const draws = option('draws', 400_000);
-const random = generator(option('seed', 1));
+const random = rng(option('seed', 1));
 const overrides = packFloors();
 console.log(machineFacts());
 console.log(`${draws} random tokens per rule; share with entropy at or under the floor\n`);
