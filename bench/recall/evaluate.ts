@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { Manifest } from './corpus.ts';
+import { configFiles } from '../../src/plugins/scanners/gitleaks/rules.ts';
 
 const findingSchema = z.object({
   RuleID: z.string(),
@@ -52,7 +53,7 @@ function common(tmp: string): string[] {
 async function runGitleaks(bin: string, rulesToml: string, how: (tmp: string) => { args: string[]; cwd: string }): Promise<Finding[]> {
   const tmp = mkdtempSync(join(tmpdir(), 'secbot-recall-'));
   try {
-    writeFileSync(join(tmp, 'rules.toml'), rulesToml);
+    for (const f of configFiles(rulesToml, tmp, 'rules.toml').files) writeFileSync(f.path, f.content);
     const { args, cwd } = how(tmp);
     const proc = Bun.spawn([bin, ...args], { cwd, stdout: 'ignore', stderr: 'pipe' });
     const [code, stderr] = await Promise.all([proc.exited, new Response(proc.stderr).text()]);

@@ -33,7 +33,7 @@ describe('gitleaks rules setting', () => {
   });
 
   test('the pack is embedded text that extends the defaults', () => {
-    expect(SECBOT_PACK_TOML).toContain('[extend]\nuseDefault = true');
+    expect(SECBOT_PACK_TOML).toContain('path = "@SECBOT_GITLEAKS_DEFAULTS@"');
     expect(SECBOT_PACK_TOML).toContain('id = "secbot-password-in-config"');
   });
 });

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { GITLEAKS_DEFAULT_TOML, SECBOT_PACK_TOML } from '../../../src/plugins/scanners/gitleaks/rules.ts';
+import { configFiles, GITLEAKS_DEFAULT_TOML, SECBOT_PACK_TOML } from '../../../src/plugins/scanners/gitleaks/rules.ts';
 import { severityOfTags } from '../../../src/plugins/scanners/gitleaks/severity.ts';
 import { placeholderExamples, providerTokenExamples, ruleExamples, type Example } from './examples.ts';
 
@@ -40,7 +40,7 @@ function scanExamples(root: string, groups: Map<string, Example>): Map<string, F
     mkdirSync(dirname(join(root, 'scan', folder, e.path)), { recursive: true });
     writeFileSync(join(root, 'scan', folder, e.path), e.text);
   }
-  writeFileSync(join(root, 'pack.toml'), SECBOT_PACK_TOML);
+  for (const f of configFiles(SECBOT_PACK_TOML, root, 'pack.toml').files) writeFileSync(f.path, f.content);
   const res = gitleaks(['dir', '--no-banner', '--log-level', 'error', '--exit-code', '0', '--redact', '--config', join(root, 'pack.toml'),
     '--gitleaks-ignore-path', root, '--report-format', 'json', '--report-path', join(root, 'report.json'), '.'], join(root, 'scan'));
   if (res.code !== 0) throw new Error(`gitleaks failed: ${res.stderr}`);

@@ -17,7 +17,7 @@ import { tailLines } from '../../../clients/git/git-env.ts';
 import { CorruptMirrorError, looksCorrupt } from '../../../clients/git/git-errors.ts';
 import { ProcessTimeoutError, runProcess } from '../../../clients/git/run-process.ts';
 import type { GitleaksConfig } from './config.ts';
-import { chooseRules } from './rules.ts';
+import { chooseRules, configFiles } from './rules.ts';
 
 const LEAKS_EXIT_CODE = 2;
 /** gitleaks' own --timeout fires first and writes a partial report; this is the hard stop after it. */
@@ -169,9 +169,9 @@ async function prepareWorkspace(root: string, req: GitleaksRequest): Promise<Wor
     if (!existsSync(configPath)) throw new ConfigError(`rules file ${configPath} of component ${req.component} does not exist`);
     return { ...ws, configPath, configSource: 'file' };
   }
-  const configPath = join(root, `${rules.name}-gitleaks.toml`);
-  await writeFile(configPath, rules.toml);
-  return { ...ws, configPath, configSource: rules.name };
+  const files = configFiles(rules.toml, root, `${rules.name}-gitleaks.toml`);
+  for (const f of files.files) await writeFile(f.path, f.content);
+  return { ...ws, configPath: files.configPath, configSource: rules.name };
 }
 
 /** .gitleaks.toml and .gitleaksignore as committed in the scanned commit (a bare mirror has no work tree to read). */
