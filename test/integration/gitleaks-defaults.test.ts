@@ -6,8 +6,8 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { configFiles, GITLEAKS_DEFAULT_TOML, GITLEAKS_DEFAULTS_TOML } from '../../src/plugins/scanners/gitleaks/rules.ts';
-import { password } from '../helpers/fake-values.ts';
+import { configFiles, GITLEAKS_DEFAULT_TOML, GITLEAKS_DEFAULTS_TOML, SECBOT_PACK_TOML } from '../../src/plugins/scanners/gitleaks/rules.ts';
+import { b64, password } from '../helpers/fake-values.ts';
 import { fakeAwsKey, startEnv, type Env } from './gitleaks-fixtures.ts';
 
 const SLOW = 60_000;
@@ -64,6 +64,40 @@ describe("SecBot's copy of gitleaks' defaults", () => {
     const builtin = await env.scanner({ rules: 'gitleaks-default' }).scan(env.run(env.check({ projectPath: repo.name, commitSha: sha })));
     expect(builtin.leaks.filter((l) => l.kind === 'secret').map((l) => l.file)).toEqual([]);
   }, SLOW);
+});
+
+describe('what the global path allowlist hid for a reason stays quiet, narrowly', () => {
+  /** `gitleaks dir` with the pack over files written in a fresh folder; returns "rule file:line" per finding. */
+  function scanFiles(name: string, files: Record<string, string>): string[] {
+    const dir = join(tmp, name);
+    for (const [path, text] of Object.entries(files)) {
+      mkdirSync(dirname(join(dir, 'scan', path)), { recursive: true });
+      writeFileSync(join(dir, 'scan', path), text);
+    }
+    const config = configFiles(SECBOT_PACK_TOML, dir);
+    for (const f of config.files) writeFileSync(f.path, f.content);
+    const res = Bun.spawnSync([GITLEAKS, 'dir', '--no-banner', '--log-level', 'error', '--exit-code', '0', '--config', config.configPath,
+      '--report-format', 'json', '--report-path', join(dir, 'r.json'), '.'], { cwd: join(dir, 'scan') });
+    expect(res.exitCode).toBe(0);
+    return (JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8')) as { RuleID: string; File: string; StartLine: number }[])
+      .map((f) => `${f.RuleID} ${f.File}:${f.StartLine}`)
+      .sort();
+  }
+
+  test('go.sum checksum lines of modules named oauth2 or auth are no tokens; a key written into go.sum still is', () => {
+    const sums = ['golang.org/x/oauth2 v0.25.0', 'cloud.google.com/go/auth v0.13.0', 'google.golang.org/api v0.17.0']
+      .map((m) => `${m} h1:${b64(43)}=\n${m}/go.mod h1:${b64(43)}=`)
+      .join('\n');
+    expect(scanFiles('gosum', { 'go.sum': `${sums}\n`, 'tools/go.work.sum': `${sums}\n` })).toEqual([]);
+    expect(scanFiles('gosum-leak', { 'go.sum': `${sums}\naws_access_key_id = ${fakeAwsKey()}\n` })).toEqual(['aws-access-token go.sum:7']);
+  });
+
+  test("a gitleaks rule's own regex line is no finding; a key pasted into a gitleaks config's allowlist is", () => {
+    const rule = `[[rules]]\nid = "bedrock"\nregex = '''bedrock-api-key-YmVkcm9jay5hbWF6b25hd3MuY29t'''\n`;
+    expect(scanFiles('config', { '.gitleaks.toml': rule, 'ci/gitleaks-extra.toml': rule })).toEqual([]);
+    const pasted = `${rule}[allowlist]\nstopwords = ["${fakeAwsKey()}"]\n`;
+    expect(scanFiles('config-leak', { '.gitleaks.toml': pasted })).toEqual(['aws-access-token .gitleaks.toml:5']);
+  });
 });
 
 // Keeps the helper honest: configFiles writes the copy beside the config, and only for a rule set that extends it.
