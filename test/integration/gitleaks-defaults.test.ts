@@ -93,7 +93,8 @@ describe('what the global path allowlist hid for a reason stays quiet, narrowly'
   });
 
   test("a gitleaks rule's own regex line is no finding; a key pasted into a gitleaks config's allowlist is", () => {
-    const rule = `[[rules]]\nid = "bedrock"\nregex = '''bedrock-api-key-YmVkcm9jay5hbWF6b25hd3MuY29t'''\n`;
+    // The short-lived Bedrock rule's regex is a fixed prefix, so its own regex line matches it (assembled here).
+    const rule = `[[rules]]\nid = "bedrock"\nregex = '''${['bedrock-api-key', 'YmVkcm9jay5hbWF6b25hd3MuY29t'].join('-')}'''\n`;
     expect(scanFiles('config', { '.gitleaks.toml': rule, 'ci/gitleaks-extra.toml': rule })).toEqual([]);
     const pasted = `${rule}[allowlist]\nstopwords = ["${fakeAwsKey()}"]\n`;
     expect(scanFiles('config-leak', { '.gitleaks.toml': pasted })).toEqual(['aws-access-token .gitleaks.toml:5']);
