@@ -22,12 +22,14 @@ describe('the secbot binary', () => {
     expect(existsSync(BINARY)).toBe(true);
   });
 
-  test("embeds SecBot's gitleaks pack (a text import, so the binary needs no rules file beside it)", () => {
+  test("embeds SecBot's gitleaks pack and its copy of gitleaks' defaults (text imports: no rules file beside the binary)", () => {
     // The pack has non-ASCII characters, so the bundle stores it as UTF-16.
     const bytes = readFileSync(BINARY);
     const has = (text: string) => bytes.includes(Buffer.from(text, 'utf16le')) || bytes.includes(Buffer.from(text, 'utf8'));
     expect(has('id = "secbot-password-in-config"')).toBe(true);
-    expect(has('[extend]\nuseDefault = true\n# secbot-kubernetes-secret-value')).toBe(true);
+    expect(has('[extend]\n# gitleaks\' defaults as SecBot ships them')).toBe(true);
+    expect(has('path = "@SECBOT_GITLEAKS_DEFAULTS@"')).toBe(true);
+    expect(has("[allowlist]\ndescription = \"global allow lists\"\nregexes = [\n    '''(?i)^(?:true|false|null)$''',")).toBe(true);
   });
 
   test('--version, --help and an unknown command', () => {
