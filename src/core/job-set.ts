@@ -7,6 +7,7 @@
  * Stored in `checks.job_name`: one name as it is (as before), several as a JSON array.
  */
 import type { Job } from '../config/workflow.ts';
+import { planJob, type TaskSpec } from './planning.ts';
 
 export function parseJobNames(stored: string | null): string[] {
   if (stored === null || stored === '') return [];
@@ -46,4 +47,14 @@ export function combineJobs(jobs: readonly Pick<Job, 'scans' | 'outputs' | 'noti
 /** The configured jobs among the stored names (a job removed from config.yml since is dropped). */
 export function jobsNamed<J extends Pick<Job, 'name'>>(jobs: readonly J[], names: readonly string[]): J[] {
   return names.map((n) => jobs.find((j) => j.name === n)).filter((j): j is J => j !== undefined);
+}
+
+/** The configured jobs a check's stored `job_name` names. */
+export function storedJobs<J extends Pick<Job, 'name'>>(jobs: readonly J[], stored: string | null): J[] {
+  return jobsNamed(jobs, parseJobNames(stored));
+}
+
+/** What a check running these jobs stores and enqueues: their names, and the task graph of their union. */
+export function planJobs(jobs: readonly Job[]): { jobName: string; tasks: TaskSpec[] } {
+  return { jobName: formatJobNames(jobs.map((j) => j.name)), tasks: planJob(combineJobs(jobs)) };
 }

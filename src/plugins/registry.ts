@@ -4,7 +4,7 @@
  */
 import type { Settings } from '../config/settings.ts';
 import type { Catalog, Workflow } from '../config/workflow.ts';
-import { combineJobs, jobsNamed, parseJobNames } from '../core/job-set.ts';
+import { combineJobs, storedJobs } from '../core/job-set.ts';
 import type { Logger } from '../log/logger.ts';
 import { defectDojoDefinition } from './outputs/defectdojo/index.ts';
 import { gitlabDefinition } from './notifiers/gitlab/index.ts';
@@ -62,7 +62,7 @@ export function instantiate(workflow: Workflow, deps: ComponentDeps, defs: reado
 
 /** Notifier components of a job that publish (keep a view of the check in step) rather than announce once. */
 export function publishersOf(workflow: Workflow, jobName: string | null, defs: readonly AnyDefinition[] = ALL_DEFINITIONS): string[] {
-  const { notifications } = combineJobs(jobsNamed(workflow.jobs, parseJobNames(jobName)));
+  const { notifications } = combineJobs(storedJobs(workflow.jobs, jobName));
   return notifications.filter((n) => {
     const handler = workflow.components.get(n)?.handlerName;
     return defs.some((d) => d.handlerName === handler && d.kind === 'notifier' && d.publishes === true);

@@ -1,8 +1,7 @@
 /** Admin operations on the results instance: list checks, show one with its tasks and attempts, re-run errors. */
 import type { Settings } from '../config/settings.ts';
 import type { Workflow } from '../config/workflow.ts';
-import { planJob } from '../core/planning.ts';
-import { combineJobs, formatJobNames, jobLabel, jobsNamed, parseJobNames } from '../core/job-set.ts';
+import { jobLabel, planJobs, storedJobs } from '../core/job-set.ts';
 import type { CheckRow, CheckStore } from '../db/checks.ts';
 import type { HistoryStore } from '../db/history.ts';
 import type { ResultStore } from '../db/results.ts';
@@ -68,13 +67,13 @@ export class AdminService {
     if (verdict.status !== 'error') {
       return { ok: false, status: 409, message: `only checks that ended in error can be re-run; this one is ${verdict.status}` };
     }
-    const jobs = jobsNamed(this.deps.workflow.jobs, parseJobNames(check.jobName));
+    const jobs = storedJobs(this.deps.workflow.jobs, check.jobName);
     if (jobs.length === 0) {
       return { ok: false, status: 409, message: 'no job is recorded for this check (or its jobs left config.yml); send the GitLab event again instead' };
     }
     const w = this.deps.settings.worker;
-    const jobName = formatJobNames(jobs.map((j) => j.name));
-    const generation = await this.deps.checks.rerun(check, planJob(combineJobs(jobs)), jobName, { maxAttempts: w.maxAttempts, timeoutMs: w.taskTimeoutMs });
+    const plan = planJobs(jobs);
+    const generation = await this.deps.checks.rerun(check, plan.tasks, plan.jobName, { maxAttempts: w.maxAttempts, timeoutMs: w.taskTimeoutMs });
     if (generation === null) return { ok: false, status: 409, message: 'the check changed meanwhile; reload it' };
     return { ok: true, generation };
   }

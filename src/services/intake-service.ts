@@ -9,7 +9,7 @@ import type { GitlabInstance, Settings } from '../config/settings.ts';
 import type { Job, Workflow } from '../config/workflow.ts';
 import { type CheckContext, checkLogFields } from '../core/check.ts';
 import { securityCheckId } from '../core/check-id.ts';
-import { combineJobs, formatJobNames, jobsNamed, parseJobNames } from '../core/job-set.ts';
+import { jobsNamed, parseJobNames, planJobs } from '../core/job-set.ts';
 import { planJob, type TaskSpec } from '../core/planning.ts';
 import { route } from '../core/routing.ts';
 import { classify, eventKind } from '../core/webhook.ts';
@@ -149,8 +149,7 @@ export class IntakeService {
   private mergedPlan(stored: string | null, job: Job): { jobName: string; tasks: TaskSpec[]; widened: boolean } {
     const names = parseJobNames(stored);
     const widened = !names.includes(job.name);
-    const jobs = jobsNamed(this.deps.workflow.jobs, widened ? [...names, job.name] : names);
-    return { jobName: formatJobNames(jobs.map((j) => j.name)), tasks: planJob(combineJobs(jobs)), widened };
+    return { ...planJobs(jobsNamed(this.deps.workflow.jobs, widened ? [...names, job.name] : names)), widened };
   }
 
   /** Every accepted or repeated event of a check marks its publication due; an MR event also links the MR. */

@@ -9,7 +9,7 @@ import type { HistoryStore, LeakOutputRow } from '../db/history.ts';
 import type { ResultStore, StoredOutput } from '../db/results.ts';
 import { decide, type GateTask, type GateVerdict } from '../core/gate.ts';
 import type { CheckLeak } from '../core/leaks.ts';
-import { combineJobs, jobsNamed, parseJobNames } from '../core/job-set.ts';
+import { storedJobs } from '../core/job-set.ts';
 import type { TaskQueue } from '../queue/task-queue.ts';
 import type { TaskRow } from '../queue/types.ts';
 
@@ -31,7 +31,7 @@ export interface VerdictStores {
 export type UnscannedPolicy = (jobName: string | null) => 'note' | 'fail';
 
 export const unscannedPolicyOf = (workflow: Pick<Workflow, 'jobs'>): UnscannedPolicy => (jobName) =>
-  combineJobs(jobsNamed(workflow.jobs, parseJobNames(jobName))).unscanned;
+  storedJobs(workflow.jobs, jobName).some((j) => j.unscanned === 'fail') ? 'fail' : 'note';
 
 export async function loadVerdictInputs(s: VerdictStores, check: Pick<CheckRow, 'id' | 'generation'>, db?: Db): Promise<VerdictInputs> {
   const k = { checkId: check.id, generation: check.generation };
