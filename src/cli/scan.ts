@@ -20,10 +20,10 @@ import { ConfigError, PermanentError, errorMessage } from '../core/errors.ts';
 import type { LeakRecord } from '../core/leaks.ts';
 import { createLogger } from '../log/logger.ts';
 import { gitleaksConfigSchema, type GitleaksConfig } from '../plugins/scanners/gitleaks/config.ts';
-import { proveWholeRange, runGitleaks } from '../plugins/scanners/gitleaks/run-gitleaks.ts';
+import { runGitleaks } from '../plugins/scanners/gitleaks/run-gitleaks.ts';
 import { parseRawReport, sanitize } from '../plugins/scanners/gitleaks/sanitize.ts';
 import { unscannedLeaks } from '../plugins/scanners/gitleaks/unscanned-leaks.ts';
-import { inspectRange } from '../plugins/scanners/gitleaks/unscanned.ts';
+import { unscannedAfterScan } from '../plugins/scanners/gitleaks/unscanned.ts';
 
 export interface ScanOptions {
   target?: string;
@@ -70,9 +70,8 @@ async function scanWith(o: ScanOptions, c: ScanComponent, repo: Mirror, revs: st
   });
   // An ephemeral key: nothing is stored, the fingerprints only need to tell findings apart.
   const sanitized = sanitize(parseRawReport(result.rawReport), randomBytes(32));
-  const contents = await inspectRange(repo, revs, c.config.max_target_megabytes);
-  proveWholeRange(result.commitsScanned, contents.commitsWithText);
-  const unscanned = unscannedLeaks(contents.unscanned, sanitized.mask, c.config.max_target_megabytes);
+  const skipped = await unscannedAfterScan(repo, revs, c.config.max_target_megabytes, result.commitsScanned);
+  const unscanned = unscannedLeaks(skipped, sanitized.mask, c.config.max_target_megabytes);
   for (const l of sanitized.leaks) o.out(`  ${findingLine(l)}`);
   for (const u of unscanned) o.out(`  [not scanned] ${u.file} (commit ${u.commit.slice(0, 8)}): ${u.description}`);
   o.out(`${c.name}: ${sanitized.leaks.length} finding(s), ${unscanned.length} file(s) not scanned`);

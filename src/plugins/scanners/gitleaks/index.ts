@@ -14,10 +14,10 @@ import type { PluginContext, PluginDefinition, Scanner, ScanRunContext } from '.
 import { gitleaksConfigSchema, type GitleaksConfig } from './config.ts';
 import { coveredPrefix, leakPrefix, pinnedAncestors, pinRefs } from './history-refs.ts';
 import { planRange, resolveRange, type ResolvedRange } from './range.ts';
-import { proveWholeRange, runGitleaks } from './run-gitleaks.ts';
+import { runGitleaks } from './run-gitleaks.ts';
 import { parseRawReport, sanitize, type Sanitized } from './sanitize.ts';
 import { unscannedLeaks } from './unscanned-leaks.ts';
-import { inspectRange } from './unscanned.ts';
+import { unscannedAfterScan } from './unscanned.ts';
 
 export const gitleaksDefinition: PluginDefinition<'scanner', GitleaksConfig, Scanner> = {
   handlerName: 'gitleaks',
@@ -118,9 +118,8 @@ async function scanRange(ctx: PluginContext<GitleaksConfig>, run: ScanRunContext
   });
   // Raw secrets live only inside this block: fingerprinted, masked everywhere, then dropped with `result`.
   const sanitized = sanitize(parseRawReport(result.rawReport), ctx.settings.fingerprintKey);
-  const contents = await inspectRange(mirror, range.revs, ctx.config.max_target_megabytes);
-  proveWholeRange(result.commitsScanned, contents.commitsWithText);
-  const unscanned = unscannedLeaks(contents.unscanned, sanitized.mask, ctx.config.max_target_megabytes);
+  const skipped = await unscannedAfterScan(mirror, range.revs, ctx.config.max_target_megabytes, result.commitsScanned);
+  const unscanned = unscannedLeaks(skipped, sanitized.mask, ctx.config.max_target_megabytes);
   return { leaks: [...sanitized.leaks, ...unscanned], maskedContext: maskContext(run.check, sanitized), configSource: result.configSource };
 }
 

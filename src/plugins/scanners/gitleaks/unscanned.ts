@@ -10,6 +10,7 @@
  * a shorter history and exit 0.
  */
 import type { Mirror } from '../../../clients/git/mirror-cache.ts';
+import { proveWholeRange } from './run-gitleaks.ts';
 
 export interface UnscannedFile {
   commit: string;
@@ -45,6 +46,16 @@ export async function inspectRange(mirror: Mirror, revs: readonly string[], maxT
   const log = await mirror.git(['log', '--format=%x01%H', '--no-renames', '--raw', '--numstat', '-z', '--no-abbrev', ...revs, '--']);
   const all = parseRawNumstat(log.stdout);
   return { unscanned: await findUnscanned(mirror, all, maxTargetMegabytes), commitsWithText: commitsWithText(all) };
+}
+
+/**
+ * After a gitleaks run over `revs`: the files it could not scan, once its commit count proves it read the whole
+ * range (proveWholeRange throws otherwise). What every caller of runGitleaks does next.
+ */
+export async function unscannedAfterScan(mirror: Mirror, revs: readonly string[], maxTargetMegabytes: number, commitsScanned: number): Promise<UnscannedFile[]> {
+  const contents = await inspectRange(mirror, revs, maxTargetMegabytes);
+  proveWholeRange(commitsScanned, contents.commitsWithText);
+  return contents.unscanned;
 }
 
 /**
